@@ -1,0 +1,109 @@
+"""The demo organisation: 4 teams in 2 divisions, 20 people, two of whom moved teams this year."""
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from people import orgcsv, services
+from people.models import Person
+from people.roles import COMMITTEE_CHAIR, COMMITTEE_MEMBER, MANAGER, OSPO_ADMIN, RESEARCHER
+
+DEMO_PASSWORD = "osp-demo"  # noqa: S105 - printed by `make run`; demo data only
+
+TEAMS = [
+    "AI Research/Vision Lab",
+    "AI Research/Language Lab",
+    "Systems/Platform",
+    "Systems/Security",
+]
+NAMES = [
+    "Kim Minji",
+    "Lee Jihoon",
+    "Park Soyeon",
+    "Choi Hyunwoo",
+    "Jung Yuna",
+    "Kang Dohyun",
+    "Cho Seoyeon",
+    "Yoon Jaemin",
+    "Jang Hana",
+    "Lim Taeyang",
+    "Han Eunji",
+    "Oh Sungmin",
+    "Seo Jiwoo",
+    "Shin Yerin",
+    "Kwon Junho",
+    "Hwang Minseo",
+    "Ahn Woojin",
+    "Song Chaeyoung",
+    "Yoo Hyunjin",
+    "Hong Gildong",
+]
+# username -> (person index, roles)
+LOGINS = {
+    "researcher": (0, [RESEARCHER]),
+    "committee": (6, [COMMITTEE_MEMBER]),
+    "security": (11, [COMMITTEE_MEMBER]),
+    "chair": (15, [COMMITTEE_CHAIR]),
+    "manager": (5, [MANAGER]),
+    "admin": (19, [OSPO_ADMIN]),
+}
+MOVED = {
+    3: (1, dt.date(2026, 4, 30)),
+    13: (0, dt.date(2026, 7, 31)),
+}  # index -> (new team, last day)
+
+
+def email_of(name: str) -> str:
+    family, given = name.lower().split(" ", 1)
+    return f"{given}.{family}@institute.example"
+
+
+def org_csv(year_start=dt.date(2025, 1, 1)) -> str:
+    rows = []
+    for i, name in enumerate(NAMES):
+        email = email_of(name)
+        login = email.split("@")[0].replace(".", "-")
+        team = TEAMS[i % len(TEAMS)]
+        base = {"email": email, "name": name, "gitlab_username": login, "github_login": ""}
+        if i in MOVED:
+            new_team, last_day = MOVED[i]
+            rows.append(
+                {
+                    **base,
+                    "team_path": team,
+                    "start": year_start.isoformat(),
+                    "end": last_day.isoformat(),
+                }
+            )
+            next_day = last_day + dt.timedelta(days=1)
+            rows.append(
+                {**base, "team_path": TEAMS[new_team], "start": next_day.isoformat(), "end": ""}
+            )
+        else:
+            rows.append({**base, "team_path": team, "start": year_start.isoformat(), "end": ""})
+    return orgcsv.render(rows)
+
+
+@transaction.atomic
+def seed_org() -> list[tuple[str, str, list[str]]]:
+    """Idempotent: teams, people, and one login per role. Returns (username, password, roles)."""
+    services.org_import(text=org_csv(), create_teams=True)
+    User = get_user_model()
+    logins = []
+    for username, (index, roles) in LOGINS.items():
+        person = Person.objects.get(email=email_of(NAMES[index]))
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"email": person.email}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.is_staff = OSPO_ADMIN in roles
+            user.save()
+        user.groups.set(Group.objects.filter(name__in=roles))
+        if person.user_id != user.id:
+            person.user = user
+            person.save(update_fields=["user"])
+        logins.append((username, DEMO_PASSWORD, roles))
+    return logins

@@ -1,0 +1,72 @@
+"""Reads of the org directory."""
+
+import datetime as dt
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from people import orgcsv
+from people.models import Identity, Membership, Person, Team
+
+
+def team_tree() -> QuerySet[Team]:
+    today = dt.date.today()
+    active = Q(memberships__start__lte=today) & (
+        Q(memberships__end__isnull=True) | Q(memberships__end__gte=today)
+    )
+    return Team.objects.annotate(member_count=Count("memberships", filter=active)).order_by("path")
+
+
+def people_directory(*, search: str = "", team: Team | None = None) -> QuerySet[Person]:
+    today = dt.date.today()
+    current = Membership.objects.active_on(today).select_related("team")
+    qs = Person.objects.prefetch_related(
+        Prefetch("memberships", queryset=current, to_attr="current_memberships"),
+        "identities",
+    )
+    if search:
+        qs = qs.filter(
+            Q(name__icontains=search)
+            | Q(email__icontains=search)
+            | Q(identities__value__icontains=search.lower())
+        ).distinct()
+    if team is not None:
+        members = Membership.objects.active_on(today).filter(
+            Q(team=team) | Q(team__path__startswith=f"{team.path}/")
+        )
+        qs = qs.filter(id__in=members.values("person_id"))
+    return qs.order_by("name")
+
+
+def person_teams_on(person: Person, day: dt.date) -> QuerySet[Team]:
+    return Team.objects.filter(
+        memberships__in=Membership.objects.active_on(day).filter(person=person)
+    )
+
+
+def org_export_rows() -> list[dict]:
+    """Rows for the org CSV: one per membership, with the person's forge identities."""
+    idents = {}
+    for ident in Identity.objects.filter(
+        person__isnull=False, kind__in=[Identity.Kind.GITLAB, Identity.Kind.GITHUB]
+    ).order_by("id"):
+        idents.setdefault((ident.person_id, ident.kind), ident.value)
+    rows = []
+    for m in Membership.objects.select_related("person", "team").order_by(
+        "person__email", "start", "team__path"
+    ):
+        rows.append(
+            {
+                "email": m.person.email,
+                "name": m.person.name,
+                "team_path": m.team.path,
+                "start": m.start.isoformat(),
+                "end": m.end.isoformat() if m.end else "",
+                "gitlab_username": idents.get((m.person_id, Identity.Kind.GITLAB), ""),
+                "github_login": idents.get((m.person_id, Identity.Kind.GITHUB), ""),
+            }
+        )
+    return rows
+
+
+def org_export_csv() -> str:
+    return orgcsv.render(org_export_rows())
