@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "bootstrap",
     "config",
     "people",
+    "projects",
 ]
 
 MIDDLEWARE = [
