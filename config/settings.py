@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "config",
     "people",
     "projects",
+    "review",
+    "federation",
+    "incentives",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,10 @@ handler500 = "config.views.server_error"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("directory/", include("people.urls")),
+    path("projects/", include("projects.urls")),
+    path("review/", include("review.urls")),
+    path("federation/", include("federation.urls")),
+    path("incentives/", include("incentives.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

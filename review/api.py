@@ -1,0 +1,5 @@
+"""API viewsets of the review app; config/api.py calls register(router)."""
+
+
+def register(router) -> None:
+    """Register this app's viewsets on the /api/v1/ router."""
