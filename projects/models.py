@@ -58,6 +58,14 @@ class Project(models.Model):
     contributing_text = models.TextField(blank=True)
     public_url = models.URLField(max_length=500, blank=True, help_text="Public GitHub mirror")
 
+    # Activity rollups, kept current by the sync (see projects.activity for the score).
+    recent_commits = models.PositiveIntegerField(default=0, help_text="Landed in the last 90 days")
+    contributors = models.PositiveIntegerField(default=0, help_text="Distinct, last 90 days")
+    cross_team_contributors = models.PositiveIntegerField(default=0, help_text="Last 90 days")
+    last_commit_at = models.DateTimeField(null=True, blank=True)
+    activity_score = models.FloatField(default=0.0, db_index=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
