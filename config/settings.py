@@ -111,6 +111,9 @@ ACCOUNT_ALLOW_REGISTRATION = env.bool("ACCOUNT_ALLOW_REGISTRATION", default=Fals
 ACCOUNT_ADAPTER = "config.auth.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 
+# Where forges reach this service (webhook URLs are built from it).
+SERVICE_URL = env.str("SERVICE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
 # Forges. Unset URLs mean the embedded localforge (started by `make run` and by the tests).
 GITLAB_URL = env.str("GITLAB_URL", default="http://127.0.0.1:8929")
 GITLAB_TOKEN = env.str("GITLAB_TOKEN", default="localforge-admin-token")

@@ -70,3 +70,41 @@ def org_export_rows() -> list[dict]:
 
 def org_export_csv() -> str:
     return orgcsv.render(org_export_rows())
+
+
+def person_of(user) -> Person | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Person.objects.filter(user=user).first()
+
+
+def person_current_team(user) -> Team | None:
+    """The user's current team (the most recently joined, if several)."""
+    person = person_of(user)
+    if person is None:
+        return None
+    m = (
+        Membership.objects.active_on(dt.date.today())
+        .filter(person=person)
+        .select_related("team")
+        .order_by("-start")
+        .first()
+    )
+    return m.team if m else None
+
+
+def forge_username(user, kind: str) -> str | None:
+    """The user's username on a forge: their Identity, else their linked social account."""
+    person = person_of(user)
+    if person is not None:
+        ident = person.identities.filter(kind=kind).order_by("id").first()
+        if ident is not None:
+            return ident.value
+    from allauth.socialaccount.models import SocialAccount
+
+    account = SocialAccount.objects.filter(user=user, provider=kind).first()
+    if account is not None:
+        return (
+            account.extra_data.get("username") or account.extra_data.get("login") or ""
+        ).lower() or None
+    return None

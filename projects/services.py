@@ -2,12 +2,13 @@
 (federation.registration); these only validate and store."""
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from license_expression import ExpressionError, get_spdx_licensing
+from license_expression import get_spdx_licensing
 
 from people.models import Team
 from projects.activity import ActivityInputs, activity_score
@@ -21,18 +22,19 @@ class RegistryError(Exception):
     """A registry change that is not allowed, with a message for people."""
 
 
+@functools.cache
+def spdx():
+    return get_spdx_licensing()
+
+
 def license_normalise(expression: str) -> str:
     """A valid SPDX expression, in its canonical spelling; raises RegistryError otherwise."""
     if not expression.strip():
         return ""
-    licensing = get_spdx_licensing()
-    info = licensing.validation(expression.strip(), validate_strict=True)
-    if info.errors or info.invalid_symbols:
+    info = spdx().validate(expression.strip(), strict=True)
+    if info.errors or not info.normalized_expression:
         raise RegistryError(f"{expression!r} is not a valid SPDX license expression.")
-    try:
-        return str(licensing.parse(expression.strip(), validate=True, strict=True))
-    except ExpressionError as exc:  # pragma: no cover - validation above catches these
-        raise RegistryError(f"{expression!r} is not a valid SPDX license expression.") from exc
+    return info.normalized_expression
 
 
 def topics_normalise(topics) -> list[str]:

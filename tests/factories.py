@@ -63,3 +63,26 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     team = factory.SubFactory(TeamFactory)
     start = dt.date(2025, 1, 1)
     end = None
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    """A registered project owned by `owner` (a Team) since `created_on`."""
+
+    class Meta:
+        model = "projects.Project"
+        skip_postgeneration_save = True
+
+    gitlab_id = factory.Sequence(lambda n: 1000 + n)
+    name = factory.Sequence(lambda n: f"project-{n}")
+    path = factory.LazyAttribute(lambda p: f"group/{p.name}")
+    web_url = factory.LazyAttribute(lambda p: f"http://gitlab.example/{p.path}")
+    clone_url = factory.LazyAttribute(lambda p: f"http://gitlab.example/{p.path}.git")
+    created_on = dt.date(2025, 1, 1)
+    summary = factory.LazyAttribute(lambda p: f"Summary of {p.name}")
+
+    @factory.post_generation
+    def owner(self, create, extracted, **kwargs):
+        if create and extracted is not None:
+            from projects.models import Ownership
+
+            Ownership.objects.create(project=self, team=extracted, start=self.created_on)

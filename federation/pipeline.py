@@ -1,0 +1,49 @@
+"""The sync pipeline: fetch into the bare cache, then update what we know about the project.
+
+Steps run in order: fetch, facts (README, CONTRIBUTING, language) and activity. Ingest,
+delta screening and publishing join here as they land.
+"""
+
+import logging
+
+from federation import facts, repos
+from federation.registration import gitlab, hook_url
+from projects import services as project_services
+from projects.models import Project
+
+log = logging.getLogger(__name__)
+
+
+def hooks_install(*, project: Project) -> str:
+    """Install (or update) the project's GitLab webhook; idempotent."""
+    hook = gitlab().ensure_hook(
+        project.gitlab_id, hook_url(project), project.hook_secret, events=("push", "merge_request")
+    )
+    project_services.project_hook_state_set(project=project, state=Project.HookState.INSTALLED)
+    return f"hook {hook.id}"
+
+
+def hooks_failed(*, project: Project) -> None:
+    project_services.project_hook_state_set(project=project, state=Project.HookState.FAILED)
+
+
+def fetch(*, project: Project) -> repos.MirrorUpdate:
+    info = gitlab().clone_info(project.gitlab_id)
+    return repos.ensure_mirror(project.key, info.url, info)
+
+
+def sync(*, project: Project, trigger: str) -> dict:
+    update = fetch(project=project)
+    branch = f"refs/heads/{project.default_branch}"
+    tip = update.new.get(branch)
+    if tip is not None:
+        found = facts.read_facts(update.path, tip)
+        project_services.project_facts_update(
+            project=project,
+            has_readme=found.has_readme,
+            has_contributing=found.has_contributing,
+            contributing_text=found.contributing_text,
+            language=found.language,
+        )
+    log.info("synced %s (%s): %d ref change(s)", project.path, trigger, len(update.changes))
+    return {"project": project.path, "tip": tip, "changes": len(update.changes)}
