@@ -120,6 +120,8 @@ GITLAB_TOKEN = env.str("GITLAB_TOKEN", default="localforge-admin-token")
 GITHUB_API_URL = env.str("GITHUB_API_URL", default="http://127.0.0.1:8930")
 GITHUB_TOKEN = env.str("GITHUB_TOKEN", default="localforge-admin-token")
 GITHUB_ORG = env.str("GITHUB_ORG", default="institute-oss")
+# Secret of the organisation webhook on GitHub; without one, GitHub deliveries are refused.
+GITHUB_WEBHOOK_SECRET = env.str("GITHUB_WEBHOOK_SECRET", default="")
 
 SOCIALACCOUNT_PROVIDERS = {
     "gitlab": {

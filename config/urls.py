@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import views
 from config.api import router
+from federation import webhooks
 from people.api import MeView
 
 handler403 = "config.views.permission_denied"
@@ -19,6 +20,7 @@ urlpatterns = [
     path("incentives/", include("incentives.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("hooks/gitlab/<str:key>/", webhooks.gitlab_hook, name="hook-gitlab"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(router.urls)),
     path("api/v1/me/", MeView.as_view(), name="api-me"),

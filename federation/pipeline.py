@@ -6,7 +6,10 @@ delta screening and publishing join here as they land.
 
 import logging
 
+from django.utils import timezone
+
 from federation import facts, repos
+from federation.models import SyncRun
 from federation.registration import gitlab, hook_url
 from projects import services as project_services
 from projects.models import Project
@@ -33,9 +36,26 @@ def fetch(*, project: Project) -> repos.MirrorUpdate:
 
 
 def sync(*, project: Project, trigger: str) -> dict:
+    """One sync run, recorded in the history whatever happens."""
+    run = SyncRun.objects.create(project=project, trigger=trigger)
+    try:
+        result = sync_steps(project=project, run=run)
+    except Exception as exc:
+        run.status, run.error = SyncRun.Status.FAILED, f"{exc.__class__.__name__}: {exc}"[:2000]
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        raise
+    run.status, run.finished_at = SyncRun.Status.SUCCEEDED, timezone.now()
+    run.save(
+        update_fields=["status", "finished_at", "refs_before", "refs_after", "commits_ingested"]
+    )
+    return result
+
+
+def sync_steps(*, project: Project, run: SyncRun) -> dict:
     update = fetch(project=project)
-    branch = f"refs/heads/{project.default_branch}"
-    tip = update.new.get(branch)
+    run.refs_before, run.refs_after = update.old, update.new
+    tip = update.new.get(f"refs/heads/{project.default_branch}")
     if tip is not None:
         found = facts.read_facts(update.path, tip)
         project_services.project_facts_update(
@@ -45,5 +65,5 @@ def sync(*, project: Project, trigger: str) -> dict:
             contributing_text=found.contributing_text,
             language=found.language,
         )
-    log.info("synced %s (%s): %d ref change(s)", project.path, trigger, len(update.changes))
-    return {"project": project.path, "tip": tip, "changes": len(update.changes)}
+    log.info("synced %s (%s): %d ref change(s)", project.path, run.trigger, len(update.changes))
+    return {"project": project.path, "tip": tip, "changes": len(update.changes), "run": run.pk}
