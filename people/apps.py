@@ -10,4 +10,6 @@ class PeopleConfig(AppConfig):
 
         from people.roles import ensure_roles
 
-        post_migrate.connect(ensure_roles, sender=self)
+        # After every app's migrate, since an app later in INSTALLED_APPS adds permissions
+        # the OSPO admin role should carry.
+        post_migrate.connect(ensure_roles, dispatch_uid="people.ensure_roles")
