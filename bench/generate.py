@@ -29,7 +29,8 @@ from bench._fastimport import FastImport, Ident, git, op_modify
 from bench._history import HistoryBuilder
 from bench._org import Person, build_people, build_teams, read_csv, write_csv
 
-__all__ = ["GeneratedHistory", "GeneratedRepo", "append_commits", "generate"]
+__all__ = ["GeneratedHistory", "GeneratedRepo", "append_commits", "generate", "load"]
+MANIFEST = "generated.json"
 
 
 @dataclass
@@ -100,10 +101,42 @@ def generate(
         stats = _build_repo(path, people, commits, random.Random(f"{seed}:history:{i}"), name)
         head = git(path, "rev-parse", MAIN).decode().strip()
         repos.append(GeneratedRepo(name, path, head, commits, stats))
+    history = _assemble(out, commits, seed, people, team_paths, repos)
+    params = {"commits": commits, "authors": authors, "teams": teams, "seed": seed}
+    listed = [
+        {"name": r.name, "dir": r.path.name, "head_sha": r.head_sha, "stats": r.stats}
+        for r in repos
+    ]
+    manifest = {"params": params | {"projects": projects}, "repos": listed}
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=1))  # written last: "complete"
+    return history
+
+
+def load(out_dir: str | Path) -> GeneratedHistory | None:
+    """The GeneratedHistory of a completed `generate()` into out_dir (None if incomplete).
+
+    The org is rebuilt from the seed (cheap); the repositories are not touched."""
+    out = Path(out_dir).resolve()
+    try:
+        manifest = json.loads((out / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    p = manifest["params"]
+    org_rng = random.Random(f"{p['seed']}:org")
+    team_paths = build_teams(org_rng, p["teams"])
+    people = build_people(org_rng, p["authors"], team_paths)
+    repos = [
+        GeneratedRepo(r["name"], out / r["dir"], r["head_sha"], p["commits"], r["stats"])
+        for r in manifest["repos"]
+    ]
+    return _assemble(out, p["commits"], p["seed"], people, team_paths, repos)
+
+
+def _assemble(out, commits, seed, people, team_paths, repos) -> GeneratedHistory:
     unknown = sorted({p.alias_email for p in people if p.alias_email} | {EXTERNAL.email})
     return GeneratedHistory(
         repo_path=repos[0].path,
-        org_csv=org_csv,
+        org_csv=out / "org.csv",
         head_sha=repos[0].head_sha,
         authors=people,
         teams=team_paths,
