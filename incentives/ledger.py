@@ -18,9 +18,14 @@ from django.db.models import Max, Q, Sum
 from incentives.attribution import OrgIndex
 from incentives.models import Award, Change, ChangeCoauthor
 from incentives.policies import PolicyBook
-from incentives.scoring import ChangeInput, Desired, Scorer
+from incentives.scoring import CENT, ChangeInput, Desired, Scorer
 
 ZERO = Decimal("0.00")
+
+
+def cents(value) -> Decimal:
+    """SUM() of decimals comes back unscaled on SQLite; give it two places again."""
+    return Decimal(value or 0).quantize(CENT)
 
 
 def credits_of(author, coauthors) -> list[tuple[int, str]]:
@@ -81,7 +86,7 @@ def clawback_reverts(pairs: list[tuple[Change, Change]], book: PolicyBook) -> in
                     change=target,
                     person_id=row["person_id"],
                     kind=Award.Kind.REVERT,
-                    points=-row["p"],
+                    points=-cents(row["p"]),
                     change_count=-row["n"],
                     policy_id=row["policy_id"],
                     landed_on=target.landed_on,
@@ -259,6 +264,7 @@ def awards_recompute(
 def _adjust(key, want: Desired | None, have: list[dict], seqs, reason) -> list[Award]:
     """Adjustment rows taking the ledger of one (change, person) from `have` to `want`."""
     rows = []
+    have = [r | {"p": cents(r["p"])} for r in have]
     target = (want.from_team_id, want.to_team_id) if want else None
     kept = {"p": ZERO, "n": 0}
     for row in have:
@@ -281,8 +287,14 @@ def _adjust(key, want: Desired | None, have: list[dict], seqs, reason) -> list[A
                 project_id=row["project_id"],
                 from_team_id=row["from_team_id"],
                 to_team_id=row["to_team_id"],
-                facts={"cancels": {"points": str(row["p"]), "change_count": row["n"]}}
-                | ({"now": want.facts} if want else {"no_longer_credited": True}),
+                facts=(want.facts if want else {"cross_team": False, "no_longer_credited": True})
+                | {
+                    "previous": {"points": str(row["p"]), "change_count": row["n"]},
+                    "cancels_teams": {
+                        "from_team": row["from_team_id"],
+                        "to_team": row["to_team_id"],
+                    },
+                },
                 reason=reason,
             )
         )

@@ -1,0 +1,164 @@
+"""Incremental and idempotent ingest, odd commits, and the streaming log parser."""
+
+import datetime as dt
+
+import pytest
+
+from federation import git
+from incentives import gitlog
+from incentives.ingest import IngestError, ingest
+from incentives.models import Award, Change, IngestState
+from people.models import Identity
+from tests.incentives.conftest import ALICE, BOB, CAROL
+from tests.incentives.gitrepo import lines
+
+pytestmark = pytest.mark.django_db
+SEEN = dt.datetime(2025, 3, 20, 1, 0, tzinfo=dt.UTC)
+
+
+def test_incremental_ingest_reads_only_the_new_commits(org, repo):
+    repo.commit({"a.py": lines(9)}, author=BOB, date="2025-03-03T10:00:00+09:00")
+    first = ingest(project=org.project, repo=repo.path)
+    assert first.commits_read == 2
+    tip = repo.head()
+    assert IngestState.objects.get(project=org.project).tip == tip
+
+    new1 = repo.commit({"b.py": lines(9, "b")}, author=CAROL, date="2025-03-04T10:00:00+09:00")
+    new2 = repo.commit({"c.py": lines(9, "c")}, author=ALICE, date="2025-03-05T10:00:00+09:00")
+    second = ingest(project=org.project, repo=repo.path, seen_at=SEEN)
+
+    assert (second.previous_tip, second.commits_read, second.changes_created) == (tip, 2, 2)
+    pushed = Change.objects.get(sha=new1)
+    assert (pushed.landing, pushed.landed_at) == (Change.Landing.SEEN, SEEN)
+    assert Change.objects.get(sha=new2).landed_on == dt.date(2025, 3, 20)  # 10:00 in Seoul
+
+
+def test_ingesting_the_same_range_twice_changes_nothing(org, repo):
+    repo.commit({"a.py": lines(9)}, author=BOB, date="2025-03-03T10:00:00+09:00")
+    repo.commit({"b.py": lines(9, "b")}, author=CAROL, date="2025-03-04T10:00:00+09:00")
+    ingest(project=org.project, repo=repo.path)
+    before = (
+        list(Change.objects.order_by("id").values_list("id", "sha", "landed_at", "status")),
+        list(Award.objects.order_by("id").values_list("id", "points")),
+        Identity.objects.count(),
+    )
+
+    again = ingest(project=org.project, repo=repo.path)
+    assert again.commits_read == 0
+    full = ingest(project=org.project, repo=repo.path, full=True)
+    assert (full.commits_read, full.already_known, full.changes_created) == (3, 3, 0)
+
+    after = (
+        list(Change.objects.order_by("id").values_list("id", "sha", "landed_at", "status")),
+        list(Award.objects.order_by("id").values_list("id", "points")),
+        Identity.objects.count(),
+    )
+    assert after == before
+
+
+def test_rewritten_history_is_read_from_the_new_tip(org, repo):
+    base = repo.head()
+    repo.commit({"a.py": lines(9)}, author=BOB, date="2025-03-03T10:00:00+09:00")
+    ingest(project=org.project, repo=repo.path)
+    repo.git("reset", "-q", "--hard", base)
+    new = repo.commit(
+        {"a.py": lines(9)},
+        author=BOB,
+        date="2025-03-03T12:00:00+09:00",
+        message="same patch, rebased",
+    )
+
+    report = ingest(project=org.project, repo=repo.path, seen_at=SEEN)
+
+    assert report.commits_read == 1
+    assert Change.objects.get(sha=new).status == Change.Status.DUPLICATE
+    assert Award.objects.count() == 1
+
+
+def test_unknown_authors_become_unresolved_identities(org, repo):
+    repo.commit(
+        {"a.py": lines(9)},
+        author=("Zed Outside", "Zed@Partner.example"),
+        date="2025-03-03T10:00:00+09:00",
+    )
+    report = ingest(project=org.project, repo=repo.path)
+    ident = Identity.objects.get(value="zed@partner.example")
+    assert (ident.person, ident.display_name, ident.is_bot) == (None, "Zed Outside", False)
+    assert report.identities_created == 1
+    assert not Award.objects.exists()
+
+
+def _raw(
+    repo, author: bytes, committer: bytes | None = None, body: bytes = b"odd\n", extra: bytes = b""
+) -> str:
+    committer = committer or author
+    content = (
+        b"tree " + repo.tree().encode() + b"\nparent " + repo.head().encode() + b"\n"
+        b"author " + author + b"\ncommitter " + committer + b"\n" + extra + b"\n" + body
+    )
+    return repo.raw_commit(content)
+
+
+def test_odd_commits_ingest_and_are_flagged(org, repo):
+    empty = repo.commit({}, author=BOB, date="2025-03-03T10:00:00+09:00", allow_empty=True)
+    latin_raw = _raw(repo, b"J\xf6rg Raw <jorg@x.example> 1741000000 +0900")
+    latin_declared = _raw(
+        repo, b"J\xf6rg Declared <jorg2@x.example> 1741000000 +0900", extra=b"encoding ISO-8859-1\n"
+    )
+    no_email = _raw(repo, b"Nobody <> 1741000000 +0900")
+    future = _raw(repo, b"Time Traveller <tt@x.example> 4102444800 +0900")
+    past = _raw(repo, b"Old Timer <old@x.example> 0 +0000")
+    odd_tz = _raw(repo, b"Zone <zone@x.example> 1741000000 +9900")
+    separators = _raw(
+        repo,
+        b"Sep <sep@x.example> 1741000000 +0900",
+        body=b"has \x1e and \x1f and \x1d inside\n\nThis is fine\n",
+    )
+    repo.commit({"z.py": lines(3)}, author=BOB, date="2025-03-04T10:00:00+09:00")
+
+    report = ingest(project=org.project, repo=repo.path, seen_at=SEEN)
+
+    assert report.commits_read == 10
+    got = {c.sha: c for c in Change.objects.all()}
+    assert got[empty].status == Change.Status.EMPTY and "empty" in got[empty].flags
+    assert "bad_encoding" in got[latin_raw].flags
+    assert got[latin_raw].author_name == "J\ufffdrg Raw"
+    assert got[latin_declared].author_name == "Jörg Declared"
+    assert "legacy_encoding" in got[latin_declared].flags
+    assert got[no_email].status == Change.Status.NO_AUTHOR
+    assert "no_author_email" in got[no_email].flags
+    assert "author_date_far_future" in got[future].flags
+    assert got[future].landed_at == SEEN  # an implausible committer date is not a landing time
+    assert "committer_date_far_past" in got[past].flags
+    assert got[past].authored_at.year == 1970
+    assert "odd_author_offset" in got[odd_tz].flags and got[odd_tz].author_utc_offset == 0
+    assert got[separators].subject == "has \x1e and \x1f and \x1d inside"
+
+
+def test_non_bare_clone_and_missing_branch(org, repo, tmp_path):
+    assert ingest(project=org.project, repo=repo.path).commits_read == 1  # work tree's .git
+    org.project.default_branch = "trunk"
+    with pytest.raises(IngestError, match="no branch 'trunk'"):
+        ingest(project=org.project, repo=repo.path)
+    with pytest.raises(IngestError, match="no git repository"):
+        ingest(project=org.project, repo=tmp_path / "nowhere")
+
+
+def test_parser_handles_any_chunking_renames_and_binaries(repo):
+    repo.commit({"a.txt": lines(5)}, author=BOB, date="2025-03-03T10:00:00+09:00")
+    (repo.path / "dir with space").mkdir()
+    repo.git("mv", "a.txt", "dir with space/b.txt")
+    repo.commit({}, author=BOB, date="2025-03-04T10:00:00+09:00", message="rename")
+    (repo.path / "img.bin").write_bytes(bytes(range(256)))
+    repo.git("add", "img.bin")
+    repo.commit({}, author=BOB, date="2025-03-05T10:00:00+09:00", message="binary")
+    gitdir = repo.path / ".git"
+    raw = git.run(gitlog.log_args(repo.head()), repo=gitdir).stdout
+
+    whole = list(gitlog.parse([raw]))
+    for size in (1, 7, 64):
+        chunks = [raw[i : i + size] for i in range(0, len(raw), size)]
+        assert [(c.sha, c.files) for c in gitlog.parse(chunks)] == [(c.sha, c.files) for c in whole]
+    binary, rename = whole[0], whole[1]
+    assert [(f.path, f.added, f.removed) for f in binary.files] == [("img.bin", None, None)]
+    assert [(f.path, f.added, f.removed) for f in rename.files] == [("dir with space/b.txt", 0, 0)]
