@@ -60,11 +60,15 @@ def email_of(name: str) -> str:
     return f"{given}.{family}@institute.example"
 
 
+def gitlab_username(name: str) -> str:
+    return email_of(name).split("@")[0].replace(".", "-")
+
+
 def org_csv(year_start=dt.date(2025, 1, 1)) -> str:
     rows = []
     for i, name in enumerate(NAMES):
         email = email_of(name)
-        login = email.split("@")[0].replace(".", "-")
+        login = gitlab_username(name)
         team = TEAMS[i % len(TEAMS)]
         base = {"email": email, "name": name, "gitlab_username": login, "github_login": ""}
         if i in MOVED:
