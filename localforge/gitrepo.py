@@ -138,12 +138,13 @@ def merge_base(repo: str, a: str, b: str) -> str | None:
 
 
 def _log_args(since, until, first_parent, topo, all_refs):
-    """``since``/``until`` are Unix timestamps (git's "@<seconds>" form needs 9+ digits)."""
+    """``since``/``until`` are Unix timestamps. git reads "@<seconds>" only with 9 or more
+    digits and below 2^32 (otherwise it silently means "now"), so clamp to 1973..2099."""
     args = []
     if since is not None:
-        args.append(f"--since=@{max(int(since), 100000000)}")
+        args.append(f"--since=@{min(max(int(since), 100000000), 4102444799)}")
     if until is not None:
-        args.append(f"--until=@{max(int(until), 100000000)}")
+        args.append(f"--until=@{min(max(int(until), 100000000), 4102444799)}")
     if first_parent:
         args.append("--first-parent")
     if topo:

@@ -6,6 +6,7 @@ response carries a Content-Length (API) or is chunked (git).
 
 import json
 import re
+import socket
 import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -196,6 +197,11 @@ def send(handler, response: Response, extra_headers=()):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "localforge"
+
+    def setup(self):
+        super().setup()
+        # Small keep-alive responses must not wait for delayed ACKs (Nagle).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def version_string(self):
         return self.server_version
