@@ -1,0 +1,278 @@
+"""Leaderboards, standings, the team-to-team flow and the trend: all aggregated in SQL.
+
+A board is two queries whatever the number of awards or rows: the ranked aggregate of the
+period (with names joined and the page cut in SQL) and the ranks of the same keys in the
+previous period. The covering index `award_period_cover` serves both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth, TruncWeek
+
+from incentives.models import Award
+from incentives.periods import Period
+from incentives.policies import PolicyBook
+from incentives.scoring import CENT
+from people.models import Person, Team
+from projects.models import Project
+
+BOARDS = ("person", "team", "project")
+_DIMENSION = {
+    "person": ("a.person_id", Person._meta.db_table, "t.email", "t.name"),
+    "team": ("a.from_team_id", Team._meta.db_table, "t.path", "t.name"),
+    "project": ("a.project_id", Project._meta.db_table, "t.path", "t.name"),
+}
+NO_TEAM = "(no team)"
+
+
+def _cents(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+@dataclass
+class BoardRow:
+    rank: int
+    id: int | None
+    key: str
+    name: str
+    points: Decimal
+    changes: int
+    projects: int
+    teams: int
+    people: int
+    previous_rank: int | None = None
+
+    @property
+    def rank_change(self) -> int | None:
+        """Places gained since the previous period (negative: lost); None when new."""
+        return None if self.previous_rank is None else self.previous_rank - self.rank
+
+    def as_dict(self) -> dict:
+        return {
+            "rank": self.rank,
+            "key": self.key,
+            "name": self.name,
+            "points": float(self.points),
+            "changes": self.changes,
+            "projects": self.projects,
+            "teams": self.teams,
+            "people": self.people,
+            "previous_rank": self.previous_rank,
+            "rank_change": self.rank_change,
+        }
+
+
+@dataclass
+class Board:
+    by: str
+    period: Period
+    rows: list[BoardRow]
+    total: int
+    policy_versions: list[int] = field(default_factory=list)
+
+    @property
+    def policy_version(self) -> int | None:
+        return self.policy_versions[-1] if self.policy_versions else None
+
+    def as_dict(self) -> dict:
+        return {
+            "by": self.by,
+            "period": self.period.as_dict(),
+            "previous_period": self.period.previous().as_dict(),
+            "policy_version": self.policy_version,
+            "policy_versions": self.policy_versions,
+            "total": self.total,
+            "rows": [r.as_dict() for r in self.rows],
+        }
+
+
+def _ranked(by: str, team_ids) -> tuple[str, list]:
+    dim = _DIMENSION[by][0]
+    scope, params = "", []
+    if team_ids is not None:
+        ids = sorted(team_ids) or [-1]
+        scope = f" AND a.from_team_id IN ({', '.join(['%s'] * len(ids))})"
+        params = ids
+    sql = f"""
+        WITH g AS (
+            SELECT {dim} AS k, a.project_id AS project_id, a.to_team_id AS to_team_id,
+                   a.from_team_id AS from_team_id, a.person_id AS person_id,
+                   SUM(a.points) AS p, SUM(a.change_count) AS n
+            FROM {Award._meta.db_table} a
+            WHERE a.landed_on >= %s AND a.landed_on <= %s{scope}
+            GROUP BY {dim}, a.project_id, a.to_team_id, a.from_team_id, a.person_id
+        ), r AS (
+            SELECT k, SUM(p) AS points, SUM(n) AS changes,
+                   COUNT(DISTINCT CASE WHEN n > 0 THEN project_id END) AS projects,
+                   COUNT(DISTINCT CASE WHEN n > 0 THEN
+                       {"from_team_id" if by == "project" else "to_team_id"} END) AS teams,
+                   COUNT(DISTINCT CASE WHEN n > 0 THEN person_id END) AS people
+            FROM g GROUP BY k
+            HAVING SUM(p) <> 0 OR SUM(n) <> 0
+        )
+        SELECT RANK() OVER (ORDER BY r.points DESC) AS rank, r.k, r.points, r.changes,
+               r.projects, r.teams, r.people, COUNT(*) OVER () AS total
+        FROM r
+    """  # noqa: S608 - only constants and placeholders are interpolated
+    return sql, params
+
+
+def _run(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def leaderboard(
+    *,
+    by: str,
+    period: Period,
+    limit: int | None = None,
+    offset: int = 0,
+    team_ids=None,
+    compare: bool = True,
+) -> Board:
+    """Ranked rows of `by` (person | team | project) for the period; `team_ids` keeps only
+    awards credited to those (contributor) teams. Ties share a rank. Two queries."""
+    if by not in BOARDS:
+        raise ValueError(f"by must be one of {BOARDS}")
+    ranked, scope = _ranked(by, team_ids)
+    _, table, key, name = _DIMENSION[by]
+    page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
+    sql = f"""
+        SELECT x.rank, x.k, {key}, {name}, x.points, x.changes, x.projects, x.teams, x.people,
+               x.total
+        FROM ({ranked}) x LEFT JOIN {table} t ON t.id = x.k
+        ORDER BY x.points DESC, {name}, x.k{page}
+    """  # noqa: S608 - only constants and placeholders are interpolated
+    raw = _run(sql, [period.start, period.end, *scope])
+    rows = [
+        BoardRow(
+            rank=r[0],
+            id=r[1],
+            key=r[2] if r[2] is not None else NO_TEAM,
+            name=(r[3] if r[3] is not None else NO_TEAM) if by != "team" else (r[2] or NO_TEAM),
+            points=_cents(r[4]),
+            changes=int(r[5] or 0),
+            projects=r[6],
+            teams=r[7],
+            people=r[8],
+        )
+        for r in raw
+    ]
+    total = raw[0][9] if raw else 0
+    if compare and rows:
+        _previous_ranks(by, period.previous(), rows, team_ids)
+    book = PolicyBook()
+    versions = sorted(
+        {book.on(period.start).version}
+        | {p.version for p in book.policies if period.start < p.effective_from <= period.end}
+    )
+    return Board(by=by, period=period, rows=rows, total=total, policy_versions=versions)
+
+
+def _previous_ranks(by, previous: Period, rows: list[BoardRow], team_ids) -> None:
+    ranked, scope = _ranked(by, team_ids)
+    keys = [r.id for r in rows if r.id is not None]
+    where = f"x.k IN ({', '.join(['%s'] * len(keys))})" if keys else "1 = 0"
+    if any(r.id is None for r in rows):
+        where += " OR x.k IS NULL"
+    found = {
+        k: rank
+        for rank, k in _run(
+            f"SELECT x.rank, x.k FROM ({ranked}) x WHERE {where}",  # noqa: S608
+            [previous.start, previous.end, *scope, *keys],
+        )
+    }
+    for row in rows:
+        row.previous_rank = found.get(row.id)
+
+
+def standing(*, person: Person, period: Period) -> BoardRow | None:
+    """The person's own line on the board of all people (their rank among everyone)."""
+    ranked, _ = _ranked("person", None)
+    rows = _run(
+        f"SELECT x.rank, x.points, x.changes, x.projects, x.teams, x.total FROM ({ranked}) x WHERE x.k = %s",  # noqa: S608
+        [period.start, period.end, person.pk],
+    )
+    if not rows:
+        return None
+    r = rows[0]
+    row = BoardRow(
+        r[0], person.pk, person.email, person.name, _cents(r[1]), int(r[2] or 0), r[3], r[4], 1
+    )
+    _previous_ranks("person", period.previous(), [row], None)
+    return row
+
+
+@dataclass
+class Flow:
+    teams: list[tuple[int | None, str]]  # (id, label) on both axes, in path order
+    cells: dict[tuple[int | None, int | None], tuple[Decimal, int]]
+    max_points: Decimal
+
+
+def _ancestor_map(depth: int | None) -> tuple[dict[int, int], dict[int, str]]:
+    paths = dict(Team.objects.values_list("id", "path"))
+    by_path = {p: i for i, p in paths.items()}
+    up = {}
+    for team_id, path in paths.items():
+        if depth and path.count("/") + 1 > depth:
+            up[team_id] = by_path.get("/".join(path.split("/")[:depth]), team_id)
+        else:
+            up[team_id] = team_id
+    return up, paths
+
+
+def flow_matrix(*, period: Period, depth: int | None = None) -> Flow:
+    """Points and cross-team changes from contributor teams (rows) to owner teams (columns);
+    `depth=1` rolls teams up to their divisions. One query (plus the team list)."""
+    up, paths = _ancestor_map(depth)
+    cells: dict = {}
+    for row in (
+        Award.objects.filter(landed_on__range=(period.start, period.end))
+        .values("from_team_id", "to_team_id")
+        .annotate(points=Sum("points"), changes=Sum("change_count"))
+    ):
+        key = (up.get(row["from_team_id"], row["from_team_id"]), up.get(row["to_team_id"]))
+        p, n = cells.get(key, (Decimal("0"), 0))
+        cells[key] = (p + _cents(row["points"]), n + (row["changes"] or 0))
+    cells = {k: v for k, v in cells.items() if v[0] or v[1]}
+    ids = {k for pair in cells for k in pair}
+    teams = sorted(((i, paths.get(i) or NO_TEAM) for i in ids), key=lambda t: t[1])
+    top = max((v[0] for v in cells.values()), default=Decimal("0"))
+    return Flow(teams=teams, cells=cells, max_points=top)
+
+
+def trend(*, period: Period, bucket: str | None = None) -> list[tuple[dt.date, Decimal, int]]:
+    """(bucket start, points, cross-team changes) per week (periods up to ~3 months) or month."""
+    bucket = bucket or ("week" if period.days <= 93 else "month")
+    trunc = TruncWeek if bucket == "week" else TruncMonth
+    rows = {
+        r["b"]: (_cents(r["points"]), r["changes"] or 0)
+        for r in Award.objects.filter(landed_on__range=(period.start, period.end))
+        .annotate(b=trunc("landed_on"))
+        .values("b")
+        .annotate(points=Sum("points"), changes=Sum("change_count"))
+    }
+    rows = {(b.date() if isinstance(b, dt.datetime) else b): v for b, v in rows.items()}
+    out = []
+    day = (
+        period.start - dt.timedelta(days=period.start.weekday())
+        if bucket == "week"
+        else period.start.replace(day=1)
+    )
+    while day <= period.end:
+        p, n = rows.get(day, (Decimal("0.00"), 0))
+        out.append((day, p, n))
+        if bucket == "week":
+            day += dt.timedelta(days=7)
+        else:
+            day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return out

@@ -1,0 +1,105 @@
+"""Reads for other pages (the project page, the catalogue) and for a person's points."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.utils import timezone
+
+from incentives.models import Award, Change
+from people.models import Person
+
+COUNTED = (Change.Status.ELIGIBLE, Change.Status.EMPTY, Change.Status.REVERT)
+
+
+@dataclass(frozen=True)
+class ProjectActivity:
+    commits: int  # landed human changes in the window (no duplicates, bots or merges)
+    contributors: int  # distinct people (unresolved identities count one each)
+    cross_team_contributors: int  # people with a cross-team change in the window
+    last_commit_at: dt.datetime | None  # latest landing, any time
+
+    def days_since_last_commit(self, now: dt.datetime | None = None) -> float | None:
+        if self.last_commit_at is None:
+            return None
+        return ((now or timezone.now()) - self.last_commit_at).total_seconds() / 86400
+
+
+def project_activity(project, *, days: int = 90, today: dt.date | None = None) -> ProjectActivity:
+    """For the catalogue's activity score (projects.activity.ActivityInputs). Three queries."""
+    since = (today or timezone.localdate()) - dt.timedelta(days=days)
+    recent = Change.objects.filter(project=project, status__in=COUNTED, landed_on__gte=since)
+    counts = recent.aggregate(
+        commits=Count("id"),
+        people=Count("author_identity__person", distinct=True),
+        unresolved=Count(
+            "author_identity", distinct=True, filter=Q(author_identity__person__isnull=True)
+        ),
+    )
+    cross = (
+        Award.objects.filter(project=project, landed_on__gte=since)
+        .values("person_id")
+        .annotate(n=Sum("change_count"))
+        .filter(n__gt=0)
+        .count()
+    )
+    last = Change.objects.filter(project=project, status__in=COUNTED).aggregate(
+        last=Max("landed_at")
+    )["last"]
+    return ProjectActivity(
+        commits=counts["commits"],
+        contributors=counts["people"] + counts["unresolved"],
+        cross_team_contributors=cross,
+        last_commit_at=last,
+    )
+
+
+def project_awards(
+    project, *, since: dt.date | None = None, until: dt.date | None = None
+) -> QuerySet[Award]:
+    """Ledger rows of the project, newest first, ready to list (person, change, teams)."""
+    qs = Award.objects.filter(project=project)
+    if since:
+        qs = qs.filter(landed_on__gte=since)
+    if until:
+        qs = qs.filter(landed_on__lte=until)
+    return qs.select_related("person", "change", "from_team", "to_team", "policy").order_by(
+        "-landed_on", "-id"
+    )
+
+
+def project_contributors(project, *, since=None, until=None) -> QuerySet:
+    """Per person: points and cross-team changes earned on the project (SQL aggregate)."""
+    qs = Award.objects.filter(project=project)
+    if since:
+        qs = qs.filter(landed_on__gte=since)
+    if until:
+        qs = qs.filter(landed_on__lte=until)
+    return (
+        qs.values("person_id", "person__name")
+        .annotate(points=Sum("points"), changes=Sum("change_count"))
+        .order_by("-points", "person__name")
+    )
+
+
+def person_awards(person: Person, *, since=None, until=None) -> QuerySet[Award]:
+    qs = Award.objects.filter(person=person)
+    if since:
+        qs = qs.filter(landed_on__gte=since)
+    if until:
+        qs = qs.filter(landed_on__lte=until)
+    return qs.select_related("change", "project", "from_team", "to_team", "policy").order_by(
+        "-landed_on", "-id"
+    )
+
+
+def person_totals(person: Person, *, since=None, until=None) -> dict:
+    qs = Award.objects.filter(person=person)
+    if since:
+        qs = qs.filter(landed_on__gte=since)
+    if until:
+        qs = qs.filter(landed_on__lte=until)
+    agg = qs.aggregate(points=Sum("points"), changes=Sum("change_count"))
+    return {"points": agg["points"] or 0, "changes": agg["changes"] or 0}

@@ -1,0 +1,198 @@
+"""Leaderboards in SQL: sums, ranks, rank changes, distinct counts, periods and query counts."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from incentives.leaderboards import flow_matrix, leaderboard, standing, trend
+from incentives.periods import PeriodError, custom, period_from_params, period_of
+from people.services import team_ensure_path
+from tests.factories import PersonFactory, ProjectFactory
+from tests.incentives.factories import AwardFactory
+
+pytestmark = pytest.mark.django_db
+Q1 = period_of("quarter", dt.date(2025, 2, 1))
+
+
+@pytest.fixture
+def board_data(db):
+    a, b = team_ensure_path(path="Div/A"), team_ensure_path(path="Div/B")
+    c = team_ensure_path(path="Other/C")
+    p1, p2 = ProjectFactory(path="g/p1", owner=b), ProjectFactory(path="g/p2", owner=c)
+    ann, ben, cat = (
+        PersonFactory(name=n, email=f"{n.lower()}@x.example") for n in ("Ann", "Ben", "Cat")
+    )
+    # Q1 2025
+    AwardFactory(person=ann, from_team=a, to_team=b, change__project=p1, points=Decimal("30.00"))
+    AwardFactory(
+        person=ann,
+        from_team=a,
+        to_team=c,
+        change__project=p2,
+        points=Decimal("12.50"),
+        landed_on=dt.date(2025, 3, 31),
+    )
+    AwardFactory(
+        person=ben,
+        from_team=b,
+        to_team=c,
+        change__project=p2,
+        points=Decimal("45.00"),
+        landed_on=dt.date(2025, 1, 1),
+    )
+    AwardFactory(person=cat, from_team=c, to_team=b, change__project=p1, points=Decimal("20.00"))
+    # a revert claw-back in Q1 nets Cat's second change to zero
+    clawed = AwardFactory(
+        person=cat, from_team=c, to_team=b, change__project=p1, points=Decimal("22.50")
+    )
+    AwardFactory(
+        person=cat,
+        change=clawed.change,
+        kind="revert",
+        from_team=c,
+        to_team=b,
+        project=p1,
+        points=Decimal("-22.50"),
+        change_count=-1,
+    )
+    # Q4 2024: Cat led, Ben second, Ann absent
+    AwardFactory(
+        person=cat,
+        from_team=c,
+        to_team=b,
+        change__project=p1,
+        points=Decimal("50.00"),
+        landed_on=dt.date(2024, 12, 31),
+    )
+    AwardFactory(
+        person=ben,
+        from_team=b,
+        to_team=c,
+        change__project=p2,
+        points=Decimal("10.00"),
+        landed_on=dt.date(2024, 10, 1),
+    )
+    # outside both
+    AwardFactory(
+        person=ben, from_team=b, to_team=c, points=Decimal("99.00"), landed_on=dt.date(2025, 4, 1)
+    )
+    return dict(a=a, b=b, c=c, ann=ann, ben=ben, cat=cat, p1=p1, p2=p2)
+
+
+def test_people_board_sums_ranks_and_rank_changes(board_data):
+    board = leaderboard(by="person", period=Q1)
+    rows = [
+        (r.rank, r.key, r.points, r.changes, r.projects, r.teams, r.previous_rank, r.rank_change)
+        for r in board.rows
+    ]
+    assert rows == [
+        (1, "ben@x.example", Decimal("45.00"), 1, 1, 1, 2, 1),
+        (2, "ann@x.example", Decimal("42.50"), 2, 2, 2, None, None),
+        (3, "cat@x.example", Decimal("20.00"), 1, 1, 1, 1, -2),
+    ]
+    assert board.total == 3 and board.policy_version == 1
+    assert board.as_dict()["period"] == {
+        "kind": "quarter",
+        "label": "2025-Q1",
+        "since": "2025-01-01",
+        "until": "2025-03-31",
+        "time_zone": "Asia/Seoul",
+    }
+
+
+def test_team_and_project_boards(board_data):
+    teams = leaderboard(by="team", period=Q1)
+    assert [(r.key, r.points, r.changes, r.projects, r.teams, r.people) for r in teams.rows] == [
+        ("Div/B", Decimal("45.00"), 1, 1, 1, 1),
+        ("Div/A", Decimal("42.50"), 2, 2, 2, 1),
+        ("Other/C", Decimal("20.00"), 1, 1, 1, 1),
+    ]
+    projects = leaderboard(by="project", period=Q1)
+    assert [(r.key, r.points, r.changes, r.teams, r.people) for r in projects.rows] == [
+        ("g/p2", Decimal("57.50"), 2, 2, 2),
+        ("g/p1", Decimal("50.00"), 2, 2, 2),
+    ]
+
+
+def test_ties_share_a_rank_and_pages_are_cut_in_sql(board_data):
+    AwardFactory(person=PersonFactory(name="Dee", email="dee@x.example"), points=Decimal("45.00"))
+    board = leaderboard(by="person", period=Q1, limit=2, offset=0)
+    assert [(r.rank, r.key) for r in board.rows] == [(1, "ben@x.example"), (1, "dee@x.example")]
+    assert board.total == 4
+    page2 = leaderboard(by="person", period=Q1, limit=2, offset=2)
+    assert [(r.rank, r.key) for r in page2.rows] == [(3, "ann@x.example"), (4, "cat@x.example")]
+
+
+def test_scope_keeps_only_awards_credited_to_the_teams(board_data):
+    board = leaderboard(by="person", period=Q1, team_ids={board_data["a"].id})
+    assert [r.key for r in board.rows] == ["ann@x.example"]
+    assert leaderboard(by="person", period=Q1, team_ids=set()).rows == []
+
+
+def test_own_standing_is_the_rank_among_everyone(board_data):
+    mine = standing(person=board_data["cat"], period=Q1)
+    assert (mine.rank, mine.points, mine.previous_rank) == (3, Decimal("20.00"), 1)
+    assert standing(person=PersonFactory(), period=Q1) is None
+
+
+def test_flow_matrix_and_trend(board_data):
+    flow = flow_matrix(period=Q1)
+    a, b, c = board_data["a"].id, board_data["b"].id, board_data["c"].id
+    assert flow.cells == {
+        (a, b): (Decimal("30.00"), 1),
+        (a, c): (Decimal("12.50"), 1),
+        (b, c): (Decimal("45.00"), 1),
+        (c, b): (Decimal("20.00"), 1),
+    }
+    divisions = flow_matrix(period=Q1, depth=1)
+    div, other = board_data["a"].parent_id, board_data["c"].parent_id
+    assert divisions.cells == {
+        (div, div): (Decimal("30.00"), 1),
+        (div, other): (Decimal("57.50"), 2),
+        (other, div): (Decimal("20.00"), 1),
+    }
+    weeks = trend(period=Q1)
+    assert len(weeks) == 14 and weeks[0] == (dt.date(2024, 12, 30), Decimal("45.00"), 1)
+    months = trend(period=Q1, bucket="month")
+    assert months == [
+        (dt.date(2025, 1, 1), Decimal("45.00"), 1),
+        (dt.date(2025, 2, 1), Decimal("0.00"), 0),
+        (dt.date(2025, 3, 1), Decimal("62.50"), 3),
+    ]
+
+
+@pytest.mark.parametrize("people", [3, 40])
+def test_board_query_count_does_not_grow_with_rows(db, people, django_assert_max_num_queries):
+    team = team_ensure_path(path="Div/A")
+    for i in range(people):
+        person = PersonFactory()
+        AwardFactory(person=person, from_team=team, points=Decimal(i + 1))
+        AwardFactory(person=person, from_team=team, landed_on=dt.date(2024, 12, 1))
+    with django_assert_max_num_queries(4):
+        board = leaderboard(by="person", period=Q1)
+    assert len(board.rows) == people
+    assert all(r.previous_rank is not None for r in board.rows)
+    with django_assert_max_num_queries(4):
+        assert len(leaderboard(by="team", period=Q1).rows) == 1
+
+
+def test_periods():
+    assert period_of("week", dt.date(2025, 3, 5)) == period_of("week", dt.date(2025, 3, 9))
+    assert period_of("week", dt.date(2025, 3, 5)).start == dt.date(2025, 3, 3)
+    assert period_of("month", dt.date(2024, 2, 10)).end == dt.date(2024, 2, 29)
+    assert period_of("quarter", dt.date(2025, 11, 30)).label == "2025-Q4"
+    assert Q1.previous() == period_of("quarter", dt.date(2024, 12, 1))
+    assert custom(dt.date(2025, 3, 1), dt.date(2025, 3, 10)).previous() == custom(
+        dt.date(2025, 2, 19), dt.date(2025, 2, 28)
+    )
+    assert period_from_params({"period": "year", "date": "2025-06-01"}).label == "2025"
+    assert period_from_params({"since": "2025-01-01", "until": "2025-01-31"}).kind == "custom"
+    with pytest.raises(PeriodError, match="before the start"):
+        period_from_params({"since": "2025-02-01", "until": "2025-01-31"})
+    with pytest.raises(PeriodError, match="both since and until"):
+        period_from_params({"since": "2025-02-01"})
+    with pytest.raises(PeriodError, match="must be a date"):
+        period_from_params({"period": "month", "date": "yesterday"})
+    with pytest.raises(PeriodError, match="Unknown period"):
+        period_from_params({"period": "decade"})
