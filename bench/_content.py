@@ -125,7 +125,7 @@ def edit_lines(rng: random.Random, lines: list[str]) -> list[str]:
     for _ in range(rng.randint(1, 3)):
         pos = rng.randrange(len(out) + 1)
         op = rng.random()
-        if (op < 0.25 and len(out) > 12) or len(out) > 160:
+        if (op < 0.25 and len(out) > 12) or (op < 0.5 and len(out) > 90) or len(out) > 140:
             del out[pos : pos + rng.randint(1, 4)]
         elif op < 0.6 and pos < len(out):
             out[pos : pos + rng.randint(1, 3)] = [code_line(rng) for _ in range(rng.randint(1, 4))]

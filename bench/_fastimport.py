@@ -56,6 +56,8 @@ class FastImport:
                 "git",
                 "-C",
                 str(repo),
+                "-c",
+                "core.compression=1",  # the pack's zlib level; object ids do not depend on it
                 "fast-import",
                 "--quiet",
                 "--done",

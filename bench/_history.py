@@ -82,6 +82,7 @@ class HistoryBuilder(MainLineChanges):
         self.forced = self._schedule()
         self.legacy = [p for p in people if p.legacy_encoding]
         self.legacy_turn = 0
+        self.dir_files: dict[str, int] = {}
         self.dirs = [f"src/{self.pkg}{d}" for d in ("", "/core", "/io", "/models")]
 
     # ---- scheduling ---------------------------------------------------------------------
@@ -173,16 +174,19 @@ class HistoryBuilder(MainLineChanges):
         while path in self.ever:
             path, i = f"{directory}/{stem}_{i}{suffix}", i + 1
         self.ever.add(path)
+        self.dir_files[directory] = self.dir_files.get(directory, 0) + 1
         return path
 
     def pick_dir(self) -> str:
-        """A source directory; new ones appear as the project grows, so trees stay small."""
-        if self.rng.random() < 0.08:
-            parent = self.rng.choice(self.dirs)
-            if parent.count("/") >= 4:
-                parent = self.rng.choice(self.dirs[:4])
-            self.dirs.append(f"{parent}/{C.word(self.rng)}{len(self.dirs)}")
-        return self.dirs[-1 - min(int(self.rng.expovariate(0.15)), len(self.dirs) - 1)]
+        """A source directory, mostly a recent one. New ones appear as the project grows and
+        when a directory is full, so trees stay small (as do fast-import's tree rewrites)."""
+        rng = self.rng
+        d = self.dirs[-1 - min(int(rng.expovariate(0.15)), len(self.dirs) - 1)]
+        if rng.random() < 0.05 or self.dir_files.get(d, 0) >= 20:
+            parent = d if d.count("/") < 4 else rng.choice(self.dirs[:4])
+            d = f"{parent}/{C.word(rng)}{len(self.dirs)}"
+            self.dirs.append(d)
+        return d
 
     def add_editable(self, path: str) -> None:
         self.editable.append(path)
