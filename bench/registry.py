@@ -6,7 +6,9 @@ it takes a `BenchContext` and returns one `Figure` or a list of them. See docs/p
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import re
 import shutil
 import statistics
@@ -210,12 +212,21 @@ class BenchContext:
         pass private=True for a copy in the scratch dir that you may modify."""
         from bench.generate import generate, load
 
-        key = f"c{commits}-a{authors}-t{teams}-p{projects}-s{self.seed}-{generator_version()}"
+        stem = f"c{commits}-a{authors}-t{teams}-p{projects}-s{self.seed}-"
+        key = stem + generator_version()
         out = self.data_dir / key
+        for stale in self.data_dir.glob(stem + "*"):  # made by older generator versions
+            if stale != out and re.fullmatch(r"[0-9a-f]{10}", stale.name.removeprefix(stem)):
+                shutil.rmtree(stale, ignore_errors=True)
         history = load(out)
         if history is None:
             shutil.rmtree(out, ignore_errors=True)
-            history = generate(out, commits, authors, teams, self.seed, projects)
+            tmp = self.data_dir / f"{key}.tmp-{os.getpid()}"
+            generate(tmp, commits, authors, teams, self.seed, projects)
+            with contextlib.suppress(OSError):  # a concurrent run may have won the race
+                tmp.rename(out)
+            shutil.rmtree(tmp, ignore_errors=True)
+            history = load(out)
         if private:
             copy = self.scratch_dir / f"{key}-{time.monotonic_ns()}"
             shutil.copytree(out, copy, symlinks=True)
@@ -224,8 +235,6 @@ class BenchContext:
 
     def subprocess_env(self, **extra: str) -> dict[str, str]:
         """os.environ with DATABASE_URL pointing at the scratch DB (for servers, workers)."""
-        import os
-
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", **extra)
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
