@@ -46,8 +46,8 @@ def main(argv=None) -> int:
         "github": Server((args.host, args.github_port), GitHubApp(ctx)),
     }
     url_host = args.url_host or (
-        args.host if args.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
-    )  # noqa: S104
+        args.host if args.host not in ("0.0.0.0", "::", "") else "127.0.0.1"  # noqa: S104
+    )
     if ":" in url_host:
         url_host = f"[{url_host}]"
     for side, server in servers.items():

@@ -7,6 +7,7 @@ ref updates to a file that :func:`serve` hands to the forge for its webhooks.
 """
 
 import base64
+import contextlib
 import os
 import subprocess
 import threading
@@ -177,10 +178,8 @@ def _pump_in(handler, req, proc):
     except (BrokenPipeError, OSError):
         handler.close_connection = True
     finally:
-        try:
+        with contextlib.suppress(OSError):
             proc.stdin.close()
-        except OSError:
-            pass
 
 
 def _read_cgi_headers(stream) -> tuple[int, list[tuple[str, str]]]:

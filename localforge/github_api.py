@@ -4,9 +4,9 @@ import re
 import threading
 import time
 
-from localforge import gitrepo, names, pagination
 from localforge import github_json as js
 from localforge import github_model as gm
+from localforge import gitrepo, names, pagination
 from localforge.app import ForgeApp
 from localforge.githttp import credentials
 from localforge.store import now_iso

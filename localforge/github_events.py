@@ -2,9 +2,9 @@
 
 import random
 
-from localforge import gitrepo
 from localforge import github_json as js
 from localforge import github_model as gm
+from localforge import gitrepo
 from localforge.store import now_iso
 
 ZERO = gitrepo.ZERO_SHA

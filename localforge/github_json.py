@@ -23,22 +23,96 @@ LICENSES = {
 }
 
 # The keys a repository may carry in a webhook payload (octokit's schema).
-WEBHOOK_REPO_KEYS = (
-    "id node_id name full_name private owner html_url description fork url forks_url keys_url "
-    "collaborators_url teams_url hooks_url issue_events_url events_url assignees_url "
-    "branches_url tags_url blobs_url git_tags_url git_refs_url trees_url statuses_url "
-    "languages_url stargazers_url contributors_url subscribers_url subscription_url "
-    "commits_url git_commits_url comments_url issue_comment_url contents_url compare_url "
-    "merges_url archive_url downloads_url issues_url pulls_url milestones_url "
-    "notifications_url labels_url releases_url deployments_url created_at updated_at "
-    "pushed_at git_url ssh_url clone_url svn_url homepage size stargazers_count "
-    "watchers_count language has_issues has_projects has_downloads has_wiki has_pages "
-    "has_discussions forks_count mirror_url archived disabled open_issues_count license "
-    "forks open_issues watchers stargazers default_branch allow_squash_merge "
-    "allow_merge_commit allow_rebase_merge allow_auto_merge allow_forking allow_update_branch "
-    "use_squash_pr_title_as_default is_template web_commit_signoff_required topics "
-    "visibility delete_branch_on_merge custom_properties"
-).split()
+WEBHOOK_REPO_KEYS = [
+    "id",
+    "node_id",
+    "name",
+    "full_name",
+    "private",
+    "owner",
+    "html_url",
+    "description",
+    "fork",
+    "url",
+    "forks_url",
+    "keys_url",
+    "collaborators_url",
+    "teams_url",
+    "hooks_url",
+    "issue_events_url",
+    "events_url",
+    "assignees_url",
+    "branches_url",
+    "tags_url",
+    "blobs_url",
+    "git_tags_url",
+    "git_refs_url",
+    "trees_url",
+    "statuses_url",
+    "languages_url",
+    "stargazers_url",
+    "contributors_url",
+    "subscribers_url",
+    "subscription_url",
+    "commits_url",
+    "git_commits_url",
+    "comments_url",
+    "issue_comment_url",
+    "contents_url",
+    "compare_url",
+    "merges_url",
+    "archive_url",
+    "downloads_url",
+    "issues_url",
+    "pulls_url",
+    "milestones_url",
+    "notifications_url",
+    "labels_url",
+    "releases_url",
+    "deployments_url",
+    "created_at",
+    "updated_at",
+    "pushed_at",
+    "git_url",
+    "ssh_url",
+    "clone_url",
+    "svn_url",
+    "homepage",
+    "size",
+    "stargazers_count",
+    "watchers_count",
+    "language",
+    "has_issues",
+    "has_projects",
+    "has_downloads",
+    "has_wiki",
+    "has_pages",
+    "has_discussions",
+    "forks_count",
+    "mirror_url",
+    "archived",
+    "disabled",
+    "open_issues_count",
+    "license",
+    "forks",
+    "open_issues",
+    "watchers",
+    "stargazers",
+    "default_branch",
+    "allow_squash_merge",
+    "allow_merge_commit",
+    "allow_rebase_merge",
+    "allow_auto_merge",
+    "allow_forking",
+    "allow_update_branch",
+    "use_squash_pr_title_as_default",
+    "is_template",
+    "web_commit_signoff_required",
+    "topics",
+    "visibility",
+    "delete_branch_on_merge",
+    "custom_properties",
+]
 
 
 class Urls(NamedTuple):
@@ -202,6 +276,8 @@ def org_full(u: Urls, store, org: dict, member: bool) -> dict:
                 "members_can_create_private_repositories": True,
                 "members_can_create_internal_repositories": False,
                 "members_can_create_pages": True,
+                "members_can_create_public_pages": True,
+                "members_can_create_private_pages": True,
                 "members_can_fork_private_repositories": False,
                 "web_commit_signoff_required": False,
                 "plan": {
@@ -364,6 +440,12 @@ def webhook_repository(u: Urls, store, repo: dict, push: bool = False) -> dict:
     data = {k: full[k] for k in WEBHOOK_REPO_KEYS if k in full}
     data["stargazers"] = 0
     if push:
+        owner = gm.owner_of(store, repo)
+        data["owner"] = {
+            "name": gm.account_login(owner),
+            "email": owner.get("email"),
+            **data["owner"],
+        }
         data["created_at"] = epoch(repo["created_at"])
         data["pushed_at"] = epoch(repo.get("pushed_at") or repo["created_at"])
         data["master_branch"] = repo["default_branch"]
@@ -458,7 +540,7 @@ def hook(u: Urls, full: str, h: dict, last=None) -> dict:
     api = f"{u.api}/repos/{full}/hooks/{h['id']}"
     config = {k: v for k, v in h["config"].items() if k != "secret"}
     if h["config"].get("secret"):
-        config["secret"] = "********"
+        config["secret"] = "********"  # noqa: S105 - the mask GitHub shows, not a secret
     response = {"code": None, "status": "unused", "message": None}
     if last is not None:
         response = {

@@ -318,7 +318,10 @@ def group_with_projects(app, req, group):
         projects = [
             p for p in m.projects_in(app.store, group) if m.can_read(app.store, p, req.user)
         ]
-        data["projects"] = [js.project_simple(app.store, app.base, p) for p in projects]
+        data["projects"] = [
+            js.project(app.ctx, app.store, app.base, p, req.user, p.get("empty", True))
+            for p in projects
+        ]
         data["shared_projects"] = []
     data["shared_with_groups"] = []
     data["runners_token"] = None

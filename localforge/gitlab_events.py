@@ -2,8 +2,8 @@
 
 import fnmatch
 
-from localforge import gitrepo
 from localforge import gitlab_model as m
+from localforge import gitrepo
 from localforge.store import now_iso
 
 ZERO = gitrepo.ZERO_SHA

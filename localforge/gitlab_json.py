@@ -149,11 +149,26 @@ def _project_links(api: str, pid: int) -> dict:
     }
 
 
-_ACCESS_LEVELS = (
-    "analytics builds container_registry environments feature_flags forking infrastructure "
-    "issues merge_requests model_experiments model_registry monitor releases repository "
-    "requirements security_and_compliance snippets wiki"
-).split()
+_ACCESS_LEVELS = [
+    "analytics",
+    "builds",
+    "container_registry",
+    "environments",
+    "feature_flags",
+    "forking",
+    "infrastructure",
+    "issues",
+    "merge_requests",
+    "model_experiments",
+    "model_registry",
+    "monitor",
+    "releases",
+    "repository",
+    "requirements",
+    "security_and_compliance",
+    "snippets",
+    "wiki",
+]
 
 
 def project(ctx, store, base: str, p: dict, viewer: dict | None, empty: bool) -> dict:

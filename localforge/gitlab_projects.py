@@ -149,7 +149,7 @@ def edit_project(app, req, ref):
 
         if not names.valid_branch(branch) or gitrepo.resolve(repo, f"refs/heads/{branch}") is None:
             raise m.bad_request(
-                {"base": ["Could not change HEAD: branch '%s' does not exist" % branch]}
+                {"base": [f"Could not change HEAD: branch '{branch}' does not exist"]}
             )
         gitrepo.set_head(repo, branch)
         project["default_branch"] = branch

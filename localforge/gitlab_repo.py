@@ -82,7 +82,7 @@ def create_branch(app, req, ref):
         raise m.error(400, "Branch name is invalid")
     sha = gitrepo.resolve(repo, start) if names.valid_rev(start) else None
     if sha is None:
-        raise m.error(400, "Invalid reference name: %s" % start)
+        raise m.error(400, f"Invalid reference name: {start}")
     if gitrepo.resolve(repo, f"refs/heads/{name}"):
         raise m.error(400, "Branch already exists")
     gitrepo.update_ref(repo, f"refs/heads/{name}", sha, gitrepo.ZERO_SHA)
@@ -195,9 +195,9 @@ def create_tag(app, req, ref):
         raise m.error(400, "Tag name invalid")
     sha = gitrepo.resolve(repo, start) if names.valid_rev(start) else None
     if sha is None:
-        raise m.error(400, "Target %s is invalid" % start)
+        raise m.error(400, f"Target {start} is invalid")
     if gitrepo.ref_sha(repo, f"refs/tags/{name}"):
-        raise m.error(400, "Tag %s already exists" % name)
+        raise m.error(400, f"Tag {name} already exists")
     user = req.user
     obj = gitrepo.create_tag(repo, name, sha, data.get("message"), (user["name"], user["email"]))
     gitlab_events.on_ref_updates(

@@ -67,15 +67,17 @@ def load(relative: str):
 @cache
 def _registry():
     from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT7
 
     root = FIXTURES / "github" / "webhook-schemas"
     resources = []
     for file in root.rglob("*.schema.json"):
         schema = json.loads(file.read_text())
         uri = file.relative_to(root).as_posix()
-        resources.append((uri, Resource.from_contents(schema)))
+        resource = Resource.from_contents(schema, default_specification=DRAFT7)
+        resources.append((uri, resource))
         if "$id" in schema and schema["$id"] != uri:
-            resources.append((schema["$id"], Resource.from_contents(schema)))
+            resources.append((schema["$id"], resource))
     return Registry().with_resources(resources)
 
 
