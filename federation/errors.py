@@ -69,7 +69,8 @@ _NOT_FOUND_PATTERNS = re.compile(
 )
 _REF_PATTERNS = re.compile(
     r"couldn't find remote ref|unknown revision|bad revision|not a valid object name"
-    r"|needed a single revision|bad object|not a valid ref|ambiguous argument|invalid object name",
+    r"|needed a single revision|bad object|not a valid ref|ambiguous argument|invalid object name"
+    r"|src refspec .* does not match any",
     re.IGNORECASE,
 )
 

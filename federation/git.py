@@ -342,8 +342,11 @@ def _run(argv, credentials, env, timeout, input, check) -> GitResult:
 
 def _error(argv: list[str], returncode: int, stderr: str) -> GitError:
     cls = classify_git_stderr(stderr)
-    last = stderr.strip().splitlines()[-1] if stderr.strip() else ""
-    message = f"git {_sub(argv)} failed ({returncode}): {last}"
+    lines = stderr.strip().splitlines()
+    reason = next(
+        (ln for ln in lines if ln.startswith(("fatal:", "error:"))), lines[-1] if lines else ""
+    )
+    message = f"git {_sub(argv)} failed ({returncode}): {reason}"
     return cls(message, args=argv, returncode=returncode, stderr=stderr)
 
 

@@ -157,8 +157,8 @@ class ForgeRetry(Retry):
         elif response is not None:
             retry_after = _header(response.headers, "Retry-After")
             seconds = _retry_after_seconds(retry_after) if retry_after else None
-            if seconds is not None:
-                new._next_wait = min(seconds, self.max_wait)
+            if seconds is not None:  # a floor, never below our own backoff
+                new._next_wait = min(max(seconds, new.get_backoff_time()), self.max_wait)
         return new
 
     def get_backoff_time(self) -> float:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from federation import git
+from federation import git, repos
 
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Test Author",
@@ -51,3 +53,37 @@ def bare_repo(tmp_path):
     path = tmp_path / "work.git"
     git.run(["init", "--bare", "--quiet", "--", str(path)])
     return path
+
+
+class Sleeps(list):
+    """Records the waits the retry policy asks for, and really sleeps them (they are short)."""
+
+    def __call__(self, seconds):
+        self.append(seconds)
+        time.sleep(seconds)
+
+
+@pytest.fixture
+def sleeps():
+    return Sleeps()
+
+
+@pytest.fixture
+def forge_settings(localforge, settings, tmp_path):
+    """Point settings at the session's localforge, and the git cache at a temp folder."""
+    settings.GITLAB_URL = localforge.gitlab_url
+    settings.GITLAB_TOKEN = localforge.token
+    settings.GITHUB_API_URL = localforge.github_url
+    settings.GITHUB_TOKEN = localforge.token
+    settings.GIT_CACHE_DIR = str(tmp_path / "cache")
+    return settings
+
+
+def seed_mirror(key, n=3, *, tags=(), branch="main"):
+    """A local bare mirror `key` with `n` commits on `branch` and lightweight `tags` at the tip."""
+    path = repos.mirror_path(key)
+    repos._init(path)
+    head = make_history(path, n, ref=f"refs/heads/{branch}", prefix=key)
+    for tag in tags:
+        git.run(["update-ref", f"refs/tags/{tag}", head], repo=path)
+    return path, head

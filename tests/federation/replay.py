@@ -8,13 +8,18 @@ rewritten to the local server, so the libraries follow pagination and redirects 
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections import defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-FIXTURES = Path("/work/shared/forge-fixtures")
+# The shared fixtures sit beside the checkout (…/shared/forge-fixtures); FORGE_FIXTURES overrides.
+FIXTURES = Path(
+    os.environ.get("FORGE_FIXTURES")
+    or Path(__file__).resolve().parents[3] / "shared" / "forge-fixtures"
+)
 HOP_HEADERS = {"connection", "content-length", "transfer-encoding", "content-encoding"}
 
 
