@@ -27,16 +27,17 @@ DEFAULT_DATA = BENCH_DIR / ".data"
 
 
 def discover() -> list[dict[str, str]]:
-    """Import every bench/b_*.py (each registers its benchmarks). A module whose capability
-    has not landed may fail to import: that is reported, not fatal."""
-    problems = []
+    """Import every bench/b_*.py (each registers its benchmarks). A module that fails to
+    import is an error of the run (so CI notices), but does not stop the other modules."""
+    errors = []
     for mod in sorted(pkgutil.iter_modules([str(BENCH_DIR)]), key=lambda m: m.name):
         if mod.name.startswith("b_"):
             try:
                 importlib.import_module(f"bench.{mod.name}")
-            except ImportError as exc:
-                problems.append({"module": f"bench.{mod.name}", "reason": f"ImportError: {exc}"})
-    return problems
+            except Exception as exc:
+                traceback.print_exc()
+                errors.append({"name": f"bench.{mod.name}", "error": f"import failed: {exc!r}"})
+    return errors
 
 
 def machine_info() -> dict:
@@ -87,7 +88,9 @@ def _run(args: argparse.Namespace, scratch: Path) -> int:
     started = time.perf_counter()
     db_kind, main_db = db.configure(scratch)
     setup_error = _setup_django()
-    problems = discover()
+    errors = discover()
+    if setup_error:
+        errors.insert(0, {"name": "django", "error": setup_error})
     for module in args.imports:
         importlib.import_module(module)
     if args.list:
@@ -95,13 +98,22 @@ def _run(args: argparse.Namespace, scratch: Path) -> int:
             print(f"{b.name:36} {b.unit:12} {b.target:26} needs={','.join(b.needs) or '-'}")
         return 0
     selected, unknown = _select(args.only)
+    if args.only:  # a broken module elsewhere does not fail a run of one named figure
+        skipped = [
+            {"name": e["name"], "reason": e["error"]} for e in errors if e["name"] != "django"
+        ]
+        errors = [e for e in errors if e["name"] == "django"]
+    else:
+        skipped = []
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; registered: {', '.join(REGISTRY)}")
         return 2
     uses_db = any("db" in b.needs for b in selected)
     where = f"scratch database of {main_db!r}" if db_kind == "postgresql" else "a temporary file"
     print(f"Database: {db_kind} ({where}{'' if uses_db else '; not needed by this selection'})")
-    print(f"Mode: {'quick' if args.quick else 'full'}; seed {args.seed}; {len(selected)} bench")
+    print(
+        f"Mode: {'quick' if args.quick else 'full'}; seed {args.seed}; {len(selected)} benchmark(s)"
+    )
     ctx = BenchContext(args.quick, scratch, args.seed, db_kind, args.data_dir.resolve())
     report = {
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -109,15 +121,21 @@ def _run(args: argparse.Namespace, scratch: Path) -> int:
         "quick": args.quick,
         "machine": machine_info(),
         "results": [],
-        "skipped": [{"name": p["module"], "reason": p["reason"]} for p in problems],
-        "errors": [],
+        "skipped": skipped,
+        "errors": errors,
     }
     with contextlib.ExitStack() as stack:
         if uses_db and not setup_error:
-            scratch_db = stack.enter_context(db.scratch_database(keepdb=args.keepdb))
-            ctx.database_url = scratch_db.url
-            report["machine"]["database_server"] = scratch_db.server_version
-            report["database_name"] = scratch_db.name
+            try:
+                scratch_db = stack.enter_context(db.scratch_database(keepdb=args.keepdb))
+            except Exception as exc:
+                traceback.print_exc()
+                setup_error = f"scratch database: {exc!r}"
+                errors.append({"name": "database", "error": setup_error})
+            else:
+                ctx.database_url = scratch_db.url
+                report["machine"]["database_server"] = scratch_db.server_version
+                report["database_name"] = scratch_db.name
         for b in selected:
             _run_one(b, ctx, report, setup_error)
     report["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -152,7 +170,7 @@ def _run_one(b: Benchmark, ctx: BenchContext, report: dict, setup_error: str | N
         print(f"- {b.name}: skipped (needs PostgreSQL)")
         return
     if "db" in b.needs and setup_error:
-        report["errors"].append({"name": b.name, "error": setup_error})
+        report["skipped"].append({"name": b.name, "reason": setup_error})
         return
     if "git" in b.needs and not shutil.which("git"):
         report["skipped"].append({"name": b.name, "reason": "git not found"})
