@@ -1,4 +1,4 @@
-"""The GitHub forge: request cycle, rate-limit headers, git endpoints, users, orgs, repos."""
+"""The GitHub forge: request cycle, rate-limit headers, git endpoints, users and orgs."""
 
 import re
 import threading
@@ -6,10 +6,10 @@ import time
 
 from localforge import github_json as js
 from localforge import github_model as gm
-from localforge import gitrepo, names, pagination
+from localforge import github_repo_json as rjs
+from localforge import pagination
 from localforge.app import ForgeApp
 from localforge.githttp import credentials
-from localforge.store import now_iso
 from localforge.web import HttpError, Response, Router
 
 router = Router()
@@ -26,9 +26,16 @@ class GitHubApp(ForgeApp):
 
     def __init__(self, ctx):
         super().__init__(ctx)
-        from localforge import github_git, github_pulls
+        from localforge import github_git, github_hooks, github_issues, github_pulls, github_repos
 
-        self.router = Router(router, github_git.router, github_pulls.router)
+        self.router = Router(
+            router,
+            github_repos.router,
+            github_hooks.router,
+            github_git.router,
+            github_pulls.router,
+            github_issues.router,
+        )
         self.rate_lock = threading.Lock()
         self.rate: dict[str, list] = {}
 
@@ -133,6 +140,13 @@ def paginate(app, req, items, render, default=30):
     return pagination.github(app.base, req, items, render, default)
 
 
+def repo_for(app, req, owner, name, level=None):
+    repo = gm.visible_repo(app.store, req, owner, name)
+    if level:
+        gm.require(app.store, req, repo, level)
+    return repo
+
+
 def body(req) -> dict:
     return req.json(lambda msg: gm.error(400, "Problems parsing JSON"), forms=False)
 
@@ -186,7 +200,7 @@ def my_orgs(app, req):
     return paginate(app, req, orgs, lambda o: js.org_simple(app.urls(req), o))
 
 
-def _repo_list(app, req, rows):
+def repo_list(app, req, rows):
     rows = [r for r in rows if gm.permission(app.store, r, req.user) is not None]
     sort = req.arg("sort") or "full_name"
     key = {"created": "created_at", "updated": "updated_at", "pushed": "pushed_at"}.get(sort)
@@ -205,7 +219,7 @@ def _repo_list(app, req, rows):
         rows = [r for r in rows if r.get("fork")]
     elif kind == "sources":
         rows = [r for r in rows if not r.get("fork")]
-    return paginate(app, req, rows, lambda r: js.repository(app.urls(req), app.store, r, req.user))
+    return paginate(app, req, rows, lambda r: rjs.repository(app.urls(req), app.store, r, req.user))
 
 
 @router.route("GET", r"/user/repos")
@@ -230,7 +244,7 @@ def my_repos(app, req):
     visibility = req.arg("visibility") or "all"
     if visibility != "all":
         rows = [r for r in rows if r["visibility"] == visibility]
-    return _repo_list(app, req, rows)
+    return repo_list(app, req, rows)
 
 
 @router.route("GET", r"/(?:users|orgs)/(?P<login>[^/]+)/repos")
@@ -243,7 +257,7 @@ def account_repos(app, req, login):
         for r in app.store.rows("gh_repos")
         if r["owner_type"] == kind and r["owner_id"] == acc["id"]
     ]
-    return _repo_list(app, req, rows)
+    return repo_list(app, req, rows)
 
 
 # --- organizations ------------------------------------------------------------------------
@@ -332,394 +346,3 @@ def remove_member(app, req, login, username):
     if user is not None:
         org["members"].pop(str(user["id"]), None)
     return Response(204)
-
-
-# --- repositories -------------------------------------------------------------------------
-
-
-def _initial_commit(app, repo, user, data):
-    files = {}
-    if data.get("auto_init"):
-        text = f"# {repo['name']}\n" + (
-            f"\n{repo['description']}\n" if repo.get("description") else ""
-        )
-        files["README.md"] = text.encode()
-    key = data.get("license_template")
-    if key:
-        if key not in js.LICENSES:
-            raise gm.validation("Repository", "license_template")
-        name = js.LICENSES[key][0]
-        year = now_iso()[:4]
-        holder = user["name"]
-        files["LICENSE"] = f"{name}\n\nCopyright (c) {year} {holder}\n".encode()
-    if not files:
-        return
-    path = app.ctx.repo_dir("github", repo["id"])
-    sha = gitrepo.commit_files(path, files, "Initial commit", (user["name"], user["email"]))
-    gitrepo.update_ref(path, f"refs/heads/{repo['default_branch']}", sha, gitrepo.ZERO_SHA)
-    repo["empty"] = False
-    repo["pushed_at"] = now_iso()
-
-
-def _create(app, req, kind, account):
-    user = gm.requires_auth(req)
-    if not gm.can_create_in(app.store, user, kind, account):
-        raise gm.error(
-            403, "You need admin access to the organization before adding a repository to it."
-        )
-    data = body(req)
-    repo = gm.create_repo(app.ctx, app.store, kind=kind, account=account, data=data)
-    _initial_commit(app, repo, user, data)
-    u = app.urls(req)
-    location = f"{u.api}/repos/{gm.full_name(app.store, repo)}"
-    return Response(201, js.repository(u, app.store, repo, user), [("Location", location)])
-
-
-@router.route("POST", r"/orgs/(?P<login>[^/]+)/repos")
-def create_org_repo(app, req, login):
-    return _create(app, req, "Organization", org_for(app, login))
-
-
-@router.route("POST", r"/user/repos")
-def create_user_repo(app, req):
-    return _create(app, req, "User", gm.requires_auth(req))
-
-
-def repo_for(app, req, owner, name, level=None):
-    repo = gm.visible_repo(app.store, req, owner, name)
-    if level:
-        gm.require(app.store, req, repo, level)
-    return repo
-
-
-@router.route("GET", _R)
-def get_repo(app, req, owner, name):
-    return js.repository(app.urls(req), app.store, repo_for(app, req, owner, name), req.user)
-
-
-@router.route("GET", r"/repositories/(?P<repo_id>\d+)")
-def get_repo_by_id(app, req, repo_id):
-    repo = app.store.get("gh_repos", int(repo_id))
-    if repo is None or gm.permission(app.store, repo, req.user) is None:
-        raise gm.not_found()
-    return js.repository(app.urls(req), app.store, repo, req.user)
-
-
-@router.route("PATCH", _R)
-def edit_repo(app, req, owner, name):
-    repo = repo_for(app, req, owner, name, "admin")
-    data = body(req)
-    new_name = data.get("name")
-    if new_name and new_name != repo["name"]:
-        if not names.valid_gh_repo(new_name):
-            raise HttpError(
-                400, {"message": "Invalid repository name", "documentation_url": gm.DOCS}
-            )
-        if gm.find_repo(app.store, owner, new_name) is not None:
-            raise gm.validation(
-                "Repository", "name", "custom", "name already exists on this account"
-            )
-        repo["name"] = new_name
-    for key in (
-        "description",
-        "homepage",
-        "has_issues",
-        "has_projects",
-        "has_wiki",
-        "has_discussions",
-        "is_template",
-        "archived",
-        "allow_squash_merge",
-        "allow_merge_commit",
-        "allow_rebase_merge",
-        "delete_branch_on_merge",
-    ):
-        if key in data:
-            repo[key] = data[key]
-    visibility = data.get("visibility") or (
-        ("private" if data["private"] else "public") if "private" in data else None
-    )
-    if visibility:
-        if visibility not in ("public", "private", "internal"):
-            raise gm.validation("Repository", "visibility")
-        repo["visibility"], repo["private"] = visibility, visibility != "public"
-    branch = data.get("default_branch")
-    if branch and branch != repo["default_branch"]:
-        path = app.ctx.repo_dir("github", repo["id"])
-        if not names.valid_branch(branch) or gitrepo.resolve(path, f"refs/heads/{branch}") is None:
-            raise gm.validation("Repository", "default_branch", "invalid")
-        gitrepo.set_head(path, branch)
-        repo["default_branch"] = branch
-    repo["updated_at"] = now_iso()
-    return js.repository(app.urls(req), app.store, repo, req.user)
-
-
-@router.route("DELETE", _R)
-def delete_repo(app, req, owner, name):
-    repo = repo_for(app, req, owner, name, "admin")
-    gm.delete_repo(app.ctx, app.store, repo)
-    return Response(204)
-
-
-@router.route("GET", _R + r"/topics")
-def get_topics(app, req, owner, name):
-    return {"names": list(repo_for(app, req, owner, name)["topics"])}
-
-
-@router.route("PUT", _R + r"/topics")
-def put_topics(app, req, owner, name):
-    repo = repo_for(app, req, owner, name, "admin")
-    topics = body(req).get("names")
-    if not isinstance(topics, list):
-        raise gm.validation("Repository", "names", "missing_field")
-    topics = [t.lower() if isinstance(t, str) else t for t in topics]
-    bad = [t for t in topics if not names.valid_topic(t)]
-    if bad or len(topics) > 20:
-        raise gm.error(
-            422, "Invalid topics", [{"resource": "Repository", "code": "invalid", "field": "names"}]
-        )
-    repo["topics"] = list(dict.fromkeys(topics))
-    repo["updated_at"] = now_iso()
-    return {"names": list(repo["topics"])}
-
-
-@router.route("POST", _R + r"/forks")
-def fork(app, req, owner, name):
-    user = gm.requires_auth(req)
-    source = repo_for(app, req, owner, name)
-    data = body(req)
-    kind, account = "User", user
-    if data.get("organization"):
-        account = org_for(app, data["organization"])
-        kind = "Organization"
-    if not gm.can_create_in(app.store, user, kind, account):
-        raise gm.error(
-            403, "You need admin access to the organization before adding a repository to it."
-        )
-    fields = {
-        "name": data.get("name") or source["name"],
-        "description": source.get("description"),
-        "homepage": source.get("homepage"),
-        "visibility": source["visibility"],
-    }
-    existing = gm.find_repo(app.store, gm.account_login(account), fields["name"])
-    if existing is not None and existing.get("parent_id") == source["id"]:
-        return Response(202, js.repository(app.urls(req), app.store, existing, user))
-    repo = gm.create_repo(
-        app.ctx, app.store, kind=kind, account=account, data=fields, fork_of=source
-    )
-    repo["topics"] = list(source.get("topics", []))
-    return Response(202, js.repository(app.urls(req), app.store, repo, user))
-
-
-@router.route("GET", _R + r"/forks")
-def list_forks(app, req, owner, name):
-    source = repo_for(app, req, owner, name)
-    rows = [r for r in app.store.rows("gh_repos") if r.get("parent_id") == source["id"]]
-    return _repo_list(app, req, rows)
-
-
-# --- collaborators ------------------------------------------------------------------------
-
-
-@router.route("GET", _R + r"/collaborators")
-def collaborators(app, req, owner, name):
-    repo = repo_for(app, req, owner, name, "push")
-    users = [
-        u
-        for u in app.store.rows("users")
-        if gm.RANK[gm.permission(app.store, repo, u)] >= 3
-        and not (u.get("is_admin") and str(u["id"]) not in repo.get("collaborators", {}))
-    ]
-    if not repo["private"]:
-        users = [u for u in users if gm.permission(app.store, {**repo, "private": True}, u)]
-    return paginate(app, req, users, lambda u: _collaborator(app, req, repo, u))
-
-
-def _collaborator(app, req, repo, user):
-    data = js.account(app.urls(req), user)
-    level = gm.RANK[gm.permission(app.store, repo, user)]
-    data["permissions"] = {
-        "admin": level >= 5,
-        "maintain": level >= 4,
-        "push": level >= 3,
-        "triage": level >= 2,
-        "pull": level >= 1,
-    }
-    data["role_name"] = gm.permission(app.store, repo, user) or "none"
-    return data
-
-
-@router.route("GET", _R + r"/collaborators/(?P<username>[^/]+)(?P<perm>/permission)?")
-def collaborator(app, req, owner, name, username, perm=None):
-    repo = repo_for(app, req, owner, name)
-    user = app.store.user_by_name(username)
-    if user is None:
-        raise gm.not_found()
-    level = gm.permission(app.store, {**repo, "private": True}, user)
-    if perm:
-        legacy = {"pull": "read", "triage": "read", "push": "write", "maintain": "write"}.get(
-            level, level
-        )
-        return {
-            "permission": legacy or "none",
-            "role_name": level or "none",
-            "user": _collaborator(app, req, repo, user),
-        }
-    if level is None:
-        raise HttpError(404, b"")
-    return Response(204)
-
-
-@router.route("PUT", _R + r"/collaborators/(?P<username>[^/]+)")
-def add_collaborator(app, req, owner, name, username):
-    repo = repo_for(app, req, owner, name, "admin")
-    user = app.store.user_by_name(username)
-    if user is None:
-        raise gm.not_found()
-    level = body(req).get("permission") or "push"
-    level = {"read": "pull", "write": "push"}.get(level, level)
-    if level not in gm.RANK or level is None:
-        raise gm.validation("Repository", "permission")
-    repo.setdefault("collaborators", {})[str(user["id"])] = level
-    return Response(204)
-
-
-@router.route("DELETE", _R + r"/collaborators/(?P<username>[^/]+)")
-def remove_collaborator(app, req, owner, name, username):
-    repo = repo_for(app, req, owner, name, "admin")
-    user = app.store.user_by_name(username)
-    if user is not None:
-        repo.get("collaborators", {}).pop(str(user["id"]), None)
-    return Response(204)
-
-
-# --- hooks --------------------------------------------------------------------------------
-
-
-def _hook_for(app, repo, hook_id):
-    hook = app.store.get("gh_hooks", hook_id) if str(hook_id).isdigit() else None
-    if hook is None or hook["repo_id"] != repo["id"]:
-        raise gm.not_found()
-    return hook
-
-
-def _hook_json(app, req, repo, hook):
-    full = gm.full_name(app.store, repo)
-    return js.hook(app.urls(req), full, hook, app.deliverer.last_for(hook["id"]))
-
-
-def _hook_config(data, hook):
-    config = dict(hook.get("config", {}))
-    config.update(
-        {
-            k: v
-            for k, v in (data.get("config") or {}).items()
-            if k in ("url", "content_type", "secret", "insecure_ssl")
-        }
-    )
-    url = config.get("url")
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        raise gm.validation("Hook", "url", "custom", "url is not a valid URL")
-    config.setdefault("content_type", "form")
-    config.setdefault("insecure_ssl", "0")
-    config["insecure_ssl"] = str(config["insecure_ssl"])
-    if config["content_type"] not in ("json", "form"):
-        raise gm.validation("Hook", "content_type")
-    hook["config"] = config
-    events = data.get("events", hook.get("events", ["push"]))
-    events = list(events) + [e for e in data.get("add_events", []) if e not in events]
-    hook["events"] = [e for e in events if e not in data.get("remove_events", [])]
-    if "active" in data:
-        hook["active"] = bool(data["active"])
-
-
-@router.route("GET", _R + r"/hooks")
-def list_hooks(app, req, owner, name):
-    repo = repo_for(app, req, owner, name, "admin")
-    rows = app.store.find("gh_hooks", repo_id=repo["id"])
-    return paginate(app, req, rows, lambda h: _hook_json(app, req, repo, h))
-
-
-@router.route("POST", _R + r"/hooks")
-def create_hook(app, req, owner, name):
-    from localforge import github_events
-
-    repo = repo_for(app, req, owner, name, "admin")
-    data = body(req)
-    if data.get("name", "web") != "web":
-        raise gm.validation("Hook", "name")
-    stamp = now_iso()
-    hook = {
-        "id": app.store.next_id("gh_hook"),
-        "repo_id": repo["id"],
-        "active": True,
-        "created_at": stamp,
-        "updated_at": stamp,
-    }
-    _hook_config(data, hook)
-    app.store.put("gh_hooks", hook)
-    github_events.ping(app, repo, hook, req.user)
-    u = app.urls(req)
-    location = f"{u.api}/repos/{gm.full_name(app.store, repo)}/hooks/{hook['id']}"
-    return Response(201, _hook_json(app, req, repo, hook), [("Location", location)])
-
-
-@router.route("GET", _R + r"/hooks/(?P<hook_id>[^/]+)")
-def get_hook(app, req, owner, name, hook_id):
-    repo = repo_for(app, req, owner, name, "admin")
-    return _hook_json(app, req, repo, _hook_for(app, repo, hook_id))
-
-
-@router.route("PATCH", _R + r"/hooks/(?P<hook_id>[^/]+)")
-def edit_hook(app, req, owner, name, hook_id):
-    repo = repo_for(app, req, owner, name, "admin")
-    hook = _hook_for(app, repo, hook_id)
-    _hook_config(body(req), hook)
-    hook["updated_at"] = now_iso()
-    return _hook_json(app, req, repo, hook)
-
-
-@router.route("DELETE", _R + r"/hooks/(?P<hook_id>[^/]+)")
-def delete_hook(app, req, owner, name, hook_id):
-    repo = repo_for(app, req, owner, name, "admin")
-    app.store.delete("gh_hooks", _hook_for(app, repo, hook_id)["id"])
-    return Response(204)
-
-
-@router.route("POST", _R + r"/hooks/(?P<hook_id>[^/]+)/(?P<kind>pings|tests)")
-def ping_hook(app, req, owner, name, hook_id, kind):
-    from localforge import github_events
-
-    repo = repo_for(app, req, owner, name, "admin")
-    hook = _hook_for(app, repo, hook_id)
-    if kind == "pings":
-        github_events.ping(app, repo, hook, req.user)
-    else:
-        github_events.test_push(app, repo, hook, req.user)
-    return Response(204)
-
-
-@router.route("GET", _R + r"/hooks/(?P<hook_id>[^/]+)/deliveries")
-def hook_deliveries(app, req, owner, name, hook_id):
-    repo = repo_for(app, req, owner, name, "admin")
-    hook = _hook_for(app, repo, hook_id)
-    rows = list(reversed(app.deliverer.list(hook_id=hook["id"])))
-    return paginate(
-        app,
-        req,
-        rows,
-        lambda d: {
-            "id": d["id"],
-            "guid": d["guid"],
-            "delivered_at": js.gh_date(d["delivered_at"] or d["created_at"]),
-            "redelivery": False,
-            "duration": d["duration"] or 0.0,
-            "status": d["status"],
-            "status_code": d["status_code"] or 0,
-            "event": d["event"],
-            "action": d["action"],
-            "installation_id": None,
-            "repository_id": repo["id"],
-        },
-    )

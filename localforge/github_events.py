@@ -4,6 +4,7 @@ import random
 
 from localforge import github_json as js
 from localforge import github_model as gm
+from localforge import github_repo_json as rjs
 from localforge import gitrepo
 from localforge.store import now_iso
 
@@ -27,7 +28,7 @@ def deliver(app, repo, event: str, payload: dict):
 
 def envelope(app, repo, user, push: bool = False) -> dict:
     u = app.urls()
-    data = {"repository": js.webhook_repository(u, app.store, repo, push)}
+    data = {"repository": rjs.webhook_repository(u, app.store, repo, push)}
     if repo["owner_type"] == "Organization":
         data["organization"] = js.org_simple(u, gm.owner_of(app.store, repo))
     data["sender"] = js.account(u, user)
@@ -107,7 +108,7 @@ def ref_payload(app, repo, user, ref, created: bool) -> dict:
 
 def on_ref_updates(app, repo_id: int, user: dict, updates: list[tuple[str, str, str]]):
     """After a push or an API change moved refs: update state, fire push/create/delete."""
-    from localforge import github_pulls
+    from localforge import github_pr
 
     with app.store.lock:
         repo = app.store.get("gh_repos", repo_id)
@@ -133,17 +134,17 @@ def on_ref_updates(app, repo_id: int, user: dict, updates: list[tuple[str, str, 
                 deliver(app, repo, "create", ref_payload(app, repo, user, ref, True))
             elif new == ZERO:
                 deliver(app, repo, "delete", ref_payload(app, repo, user, ref, False))
-        github_pulls.on_head_push(app, repo, user, updates)
+        github_pr.on_head_push(app, repo, user, updates)
         app.store.save()
 
 
 def ping(app, repo, hook, user):
-    from localforge.github_api import _hook_json
+    from localforge.github_hooks import hook_json
 
     class _Req:
         prefix = ""
 
-    data = _hook_json(app, _Req(), repo, hook)
+    data = hook_json(app, _Req(), repo, hook)
     payload = {"zen": random.choice(ZEN), "hook_id": hook["id"], "hook": data}  # noqa: S311
     payload.update(envelope(app, repo, user))
     app.deliverer.github(hook, "ping", payload, repo["id"])

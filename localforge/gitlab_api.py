@@ -1,4 +1,4 @@
-"""The GitLab forge: request cycle, git endpoints, users, namespaces, groups and members."""
+"""The GitLab forge: request cycle, git endpoints, version, users and namespaces."""
 
 import re
 
@@ -6,7 +6,6 @@ from localforge import gitlab_json as js
 from localforge import gitlab_model as m
 from localforge import names, pagination
 from localforge.app import ForgeApp
-from localforge.store import now_iso
 from localforge.web import HttpError, Response, Router
 
 router = Router()
@@ -25,9 +24,22 @@ class GitLabApp(ForgeApp):
 
     def __init__(self, ctx):
         super().__init__(ctx)
-        from localforge import gitlab_mr, gitlab_projects, gitlab_repo
+        from localforge import (
+            gitlab_groups,
+            gitlab_members,
+            gitlab_mr_api,
+            gitlab_projects,
+            gitlab_repo,
+        )
 
-        self.router = Router(router, gitlab_projects.router, gitlab_repo.router, gitlab_mr.router)
+        self.router = Router(
+            router,
+            gitlab_groups.router,
+            gitlab_members.router,
+            gitlab_projects.router,
+            gitlab_repo.router,
+            gitlab_mr_api.router,
+        )
 
     def error_response(self, exc):
         if exc.status == 500 and exc.body is None:
@@ -242,271 +254,3 @@ def get_namespace(app, req, ref):
     if ns is None or not readable_namespace(app, req, ns):
         raise m.not_found("Namespace")
     return js.namespace(app.store, app.base, ns)
-
-
-# --- groups -------------------------------------------------------------------------------
-
-
-def visible_group(app, req, ref) -> dict:
-    group = m.find_namespace(app.store, ref, kind="group")
-    if group is None or not m.can_read_group(app.store, group, req.user):
-        raise m.not_found("Group")
-    return group
-
-
-def group_level(app, req, group) -> int:
-    if req.user is not None and req.user.get("is_admin"):
-        return m.OWNER
-    return m.group_level(app.store, group, req.user)
-
-
-def require_group(app, req, group, level):
-    need_user(req)
-    if group_level(app, req, group) < level:
-        raise m.forbidden()
-
-
-@router.route("GET", r"/groups")
-def list_groups(app, req):
-    store = app.store
-    rows = [g for g in store.rows("namespaces") if g["kind"] == "group"]
-    rows = [g for g in rows if m.can_read_group(store, g, req.user)]
-    if m.flag(req.arg("owned")):
-        rows = [g for g in rows if group_level(app, req, g) >= m.OWNER and req.user]
-    if req.arg("min_access_level"):
-        level = m.as_int(req.arg("min_access_level"), "min_access_level")
-        rows = [g for g in rows if m.group_level(store, g, req.user) >= level]
-    if m.flag(req.arg("top_level_only")):
-        rows = [g for g in rows if g.get("parent_id") is None]
-    search = (req.arg("search") or "").lower()
-    if search:
-        rows = [g for g in rows if search in g["path"].lower() or search in g["name"].lower()]
-    rows.sort(key=lambda g: m.full_name(store, g).lower())
-    return paginate(app, req, rows, lambda g: js.group(store, app.base, g))
-
-
-@router.route("POST", r"/groups")
-def create_group(app, req):
-    user = need_user(req)
-    data = m.params(req)
-    if not data.get("name") or not data.get("path"):
-        raise m.bad_request("name, path are missing")
-    parent = None
-    if data.get("parent_id") not in (None, ""):
-        parent = m.find_namespace(app.store, data["parent_id"], kind="group")
-        if parent is None:
-            raise m.not_found("Group")
-        require_group(app, req, parent, m.MAINTAINER)
-    visibility = data.get("visibility")
-    if visibility is not None and visibility not in m.VISIBILITY_LEVEL:
-        raise m.bad_request("visibility does not have a valid value")
-    group = m.create_group(
-        app.store,
-        path=data["path"],
-        name=data["name"],
-        parent=parent,
-        description=data.get("description") or "",
-        visibility=visibility,
-    )
-    m.add_member(app.store, "group", group["id"], user["id"], m.OWNER, by=user["id"])
-    return Response(201, js.group(app.store, app.base, group))
-
-
-def group_with_projects(app, req, group):
-    data = js.group(app.store, app.base, group)
-    if m.flag(req.arg("with_projects")) is not False:
-        projects = [
-            p for p in m.projects_in(app.store, group) if m.can_read(app.store, p, req.user)
-        ]
-        data["projects"] = [
-            js.project(app.ctx, app.store, app.base, p, req.user, p.get("empty", True))
-            for p in projects
-        ]
-        data["shared_projects"] = []
-    data["shared_with_groups"] = []
-    data["runners_token"] = None
-    data["prevent_sharing_groups_outside_hierarchy"] = False
-    data["prevent_forking_outside_group"] = None
-    return data
-
-
-@router.route("GET", r"/groups/(?P<ref>[^/]+)")
-def get_group(app, req, ref):
-    return group_with_projects(app, req, visible_group(app, req, ref))
-
-
-@router.route("PUT", r"/groups/(?P<ref>[^/]+)")
-def edit_group(app, req, ref):
-    group = visible_group(app, req, ref)
-    require_group(app, req, group, m.OWNER)
-    data = m.params(req)
-    if "name" in data:
-        if not names.valid_display_name(data["name"]):
-            raise m.bad_request({"name": ["is invalid"]})
-        group["name"] = data["name"]
-    if "path" in data and data["path"] != group["path"]:
-        if not names.valid_path(data["path"]):
-            raise m.bad_request({"path": ["is invalid"]})
-        clash = [
-            n
-            for n in app.store.rows("namespaces")
-            if n.get("parent_id") == group.get("parent_id")
-            and n["path"].lower() == data["path"].lower()
-        ]
-        if clash:
-            raise m.error(409, {"path": ["has already been taken"]})
-        group["path"] = data["path"]
-    for key in ("description", "visibility"):
-        if key in data:
-            group[key] = data[key]
-    return group_with_projects(app, req, group)
-
-
-@router.route("DELETE", r"/groups/(?P<ref>[^/]+)")
-def delete_group(app, req, ref):
-    group = visible_group(app, req, ref)
-    require_group(app, req, group, m.OWNER)
-    for ns in [group, *m.descendants(app.store, group)]:
-        for project in m.projects_in(app.store, ns):
-            m.delete_project(app.ctx, app.store, project)
-        for member in m.members_of(app.store, "group", ns["id"]):
-            app.store.delete("gl_members", member["id"])
-        app.store.delete("namespaces", ns["id"])
-    return Response(202, {"message": "202 Accepted"})
-
-
-@router.route("GET", r"/groups/(?P<ref>[^/]+)/(?P<kind>subgroups|descendant_groups)")
-def subgroups(app, req, ref, kind):
-    group = visible_group(app, req, ref)
-    if kind == "subgroups":
-        rows = [n for n in app.store.rows("namespaces") if n.get("parent_id") == group["id"]]
-    else:
-        rows = m.descendants(app.store, group)
-    rows = [g for g in rows if m.can_read_group(app.store, g, req.user)]
-    return paginate(app, req, rows, lambda g: js.group(app.store, app.base, g))
-
-
-@router.route("GET", r"/groups/(?P<ref>[^/]+)/projects")
-def group_projects(app, req, ref):
-    group = visible_group(app, req, ref)
-    spaces = [group]
-    if m.flag(req.arg("include_subgroups")):
-        spaces += m.descendants(app.store, group)
-    rows = [p for ns in spaces for p in m.projects_in(app.store, ns)]
-    rows = [p for p in rows if m.can_read(app.store, p, req.user)]
-    search = (req.arg("search") or "").lower()
-    if search:
-        rows = [p for p in rows if search in p["name"].lower() or search in p["path"].lower()]
-    rows.sort(key=lambda p: p["created_at"], reverse=True)
-    from localforge.gitlab_projects import render_project
-
-    return paginate(app, req, rows, lambda p: render_project(app, req, p))
-
-
-# --- members (groups and projects) --------------------------------------------------------
-
-
-def members_list(app, req, source, row, inherited):
-    store = app.store
-    if inherited:
-        best = m.inherited_members(store, source, row)
-        rows = sorted(best.values(), key=lambda r: r["user_id"])
-    else:
-        rows = m.members_of(store, source, row["id"])
-    query = (req.arg("query") or "").lower()
-    out = []
-    for member in rows:
-        user = store.get("users", member["user_id"])
-        if user and (
-            not query or query in user["username"].lower() or query in user["name"].lower()
-        ):
-            out.append((user, member))
-    user_ids = req.query.get("user_ids[]") or req.query.get("user_ids") or []
-    if user_ids:
-        wanted = {int(x) for v in user_ids for x in str(v).split(",") if x.strip().isdigit()}
-        out = [(u, mm) for u, mm in out if u["id"] in wanted]
-    return paginate(app, req, out, lambda pair: js.member(app.base, *pair))
-
-
-def member_get(app, req, source, row, uid, inherited):
-    if not str(uid).isdigit():
-        raise m.not_found("Member")
-    if inherited:
-        member = m.inherited_members(app.store, source, row).get(int(uid))
-    else:
-        member = next(
-            (x for x in m.members_of(app.store, source, row["id"]) if x["user_id"] == int(uid)),
-            None,
-        )
-    user = app.store.get("users", int(uid))
-    if member is None or user is None:
-        raise m.not_found("Member")
-    return js.member(app.base, user, member)
-
-
-def member_add(app, req, source, row, own_level):
-    need_user(req)
-    if own_level < m.MAINTAINER:
-        raise m.forbidden()
-    data = m.params(req)
-    level = m.as_int(data.get("access_level"), "access_level")
-    if level > own_level:
-        raise m.forbidden()
-    ref = data.get("user_id") or data.get("username")
-    if ref is None:
-        raise m.bad_request("user_id is missing")
-    results = []
-    for one in str(ref).split(","):
-        user = find_user(app, one.strip())
-        member = m.add_member(app.store, source, row["id"], user["id"], level, by=req.user["id"])
-        member["expires_at"] = data.get("expires_at")
-        results.append(js.member(app.base, user, member))
-    return Response(201, results[0])
-
-
-def member_edit(app, req, source, row, uid, own_level):
-    need_user(req)
-    if own_level < m.MAINTAINER:
-        raise m.forbidden()
-    member = next(
-        (x for x in m.members_of(app.store, source, row["id"]) if str(x["user_id"]) == uid), None
-    )
-    if member is None:
-        raise m.not_found("Member")
-    if req.method == "DELETE":
-        app.store.delete("gl_members", member["id"])
-        return Response(204)
-    data = m.params(req)
-    level = m.as_int(data.get("access_level"), "access_level")
-    if level not in m.LEVELS or level > own_level:
-        raise m.bad_request("access_level does not have a valid value")
-    member["access_level"] = level
-    member["expires_at"] = data.get("expires_at", member.get("expires_at"))
-    member["updated_at"] = now_iso()
-    return js.member(app.base, app.store.get("users", member["user_id"]), member)
-
-
-_ALL = r"(?P<all>/all)?"
-
-
-@router.route("GET", r"/groups/(?P<ref>[^/]+)/members" + _ALL)
-def group_members(app, req, ref, all=None):  # noqa: A002
-    return members_list(app, req, "group", visible_group(app, req, ref), bool(all))
-
-
-@router.route("GET", r"/groups/(?P<ref>[^/]+)/members" + _ALL + r"/(?P<uid>[^/]+)")
-def group_member(app, req, ref, uid, all=None):  # noqa: A002
-    return member_get(app, req, "group", visible_group(app, req, ref), uid, bool(all))
-
-
-@router.route("POST", r"/groups/(?P<ref>[^/]+)/members")
-def group_member_add(app, req, ref):
-    group = visible_group(app, req, ref)
-    return member_add(app, req, "group", group, group_level(app, req, group))
-
-
-@router.route("PUT", r"/groups/(?P<ref>[^/]+)/members/(?P<uid>\d+)")
-@router.route("DELETE", r"/groups/(?P<ref>[^/]+)/members/(?P<uid>\d+)")
-def group_member_edit(app, req, ref, uid):
-    group = visible_group(app, req, ref)
-    return member_edit(app, req, "group", group, uid, group_level(app, req, group))

@@ -3,15 +3,8 @@
 from localforge import gitlab_json as js
 from localforge import gitlab_model as m
 from localforge import names, pagination
-from localforge.gitlab_api import (
-    find_user,
-    member_add,
-    member_edit,
-    member_get,
-    members_list,
-    need_user,
-    paginate,
-)
+from localforge.gitlab_api import need_user, paginate
+from localforge.gitlab_members import member_add, member_edit, member_get, members_list
 from localforge.store import now_iso
 from localforge.web import Response, Router
 
@@ -334,7 +327,3 @@ def test_hook(app, req, ref, hook_id, trigger):
     if not gitlab_events.test_push(app, project, hook, req.user):
         raise m.bad_request("Ensure the project has at least one commit.")
     return Response(201, {"message": "201 Created"})
-
-
-def user_ref(app, ref):
-    return find_user(app, ref)
