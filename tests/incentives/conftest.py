@@ -54,3 +54,9 @@ def repo(tmp_path):
     r = Repo(tmp_path / "work")
     r.commit({"README.md": "vision kit\n"}, author=ALICE, date="2025-01-02T09:00:00+09:00")
     return r
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """UserFactory hashes a password per user; a fast hasher keeps these tests quick."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
