@@ -92,7 +92,11 @@ def check_commit(git_dir: Path, sha: str, *, timeout: float = DEFAULT_TIMEOUT) -
     if not git_dir.exists():
         raise RepositoryUnreadable(f"no such directory: {git_dir}")
     validate_sha(sha)
-    out = run_git(git_dir, ["cat-file", "-t", sha], timeout=timeout).strip()
+    run_git(git_dir, ["rev-parse", "--git-dir"], timeout=timeout)  # "not a git repository"
+    try:
+        out = run_git(git_dir, ["cat-file", "-t", sha], timeout=timeout).strip()
+    except RepositoryUnreadable as exc:
+        raise RepositoryUnreadable(f"commit {sha} not found in {git_dir}: {exc.reason}") from exc
     if out != b"commit":
         raise RepositoryUnreadable(f"{sha} is a {out.decode()}, not a commit")
 

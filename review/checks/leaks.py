@@ -113,7 +113,9 @@ class _Rules:
         self.networks = [ipaddress.ip_network(n, strict=False) for n in rules.private_networks]
         domains = "|".join(re.escape(d.lower()) for d in rules.email_domains if d.strip())
         self.email = (
-            re.compile(rf"[\w.+-]+@(?:[\w-]+\.)*(?:{domains})(?![\w-]|\.\w)", re.IGNORECASE)
+            re.compile(
+                rf"(?<![\w.+-])[\w.+-]+@(?:[\w-]+\.)*(?:{domains})(?![\w-]|\.\w)", re.IGNORECASE
+            )
             if domains
             else None
         )

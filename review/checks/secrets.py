@@ -14,6 +14,8 @@ detect-secrets' heuristic results only: an author cannot silence a token, key or
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import posixpath
 import re
 from collections.abc import Iterable
@@ -102,6 +104,12 @@ _CREDENTIAL_NAMES = {
 }
 _CREDENTIAL_EXTS = {".p12", ".pfx", ".jks", ".keystore", ".kdbx", ".ppk"}
 
+# detect-secrets' plugins only see lines up to this length: some of their regexes are
+# quadratic on long lines (minified code, data). Our own rules, which are linear, see everything.
+LONG_LINE = 4000
+# Plugins whose regex needs a literal; skipping them when it is absent avoids their slow path.
+_LITERAL_HINTS = {"NpmDetector": "_authToken"}
+
 
 class _Plugin:
     """A detect-secrets plugin with the whole-text gate that decides which lines to analyse."""
@@ -123,9 +131,12 @@ class _Plugin:
             self.gates = []
             self.kind = "other"
 
-    def candidate_lines(self, f: TreeFile, text: str) -> set[int] | None:
+    def candidate_lines(self, text: str, line_of) -> set[int] | None:
         if not self.gates:
             return None
+        hint = _LITERAL_HINTS.get(type(self.plugin).__name__)
+        if hint is not None and hint not in text:
+            return set()
         lines: set[int] = set()
         for gate in self.gates:
             for m in gate.finditer(text):
@@ -133,7 +144,7 @@ class _Plugin:
                     value = m.group(2)
                     if self.plugin.calculate_shannon_entropy(value) <= self.plugin.entropy_limit:
                         continue
-                first, last = f.line_of(m.start()), f.line_of(max(m.start(), m.end() - 1))
+                first, last = line_of(m.start()), line_of(max(m.start(), m.end() - 1))
                 lines.update(range(first, last + 1))
         return lines
 
@@ -249,14 +260,22 @@ class SecretsCheck(Check):
         yield from self._plugins(f, text, ours, where)
 
     def _plugins(self, f: TreeFile, text: str, ours: dict[int, list[str]], where: str):
-        lines: list[str] | None = None
+        lines = text.split("\n")
+        if any(len(line) > LONG_LINE for line in lines):
+            lines = [line if len(line) <= LONG_LINE else "" for line in lines]
+            text = "\n".join(lines)
+            starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+
+            def line_of(offset: int) -> int:
+                return bisect.bisect_right(starts, offset)
+
+        else:
+            line_of = f.line_of
         seen: dict[int, list[str]] = {k: list(v) for k, v in ours.items()}
         for p in self.plugins:
-            candidates = p.candidate_lines(f, text)
+            candidates = p.candidate_lines(text, line_of)
             if candidates is not None and not candidates:
                 continue
-            if lines is None:
-                lines = text.split("\n")
             numbers = sorted(candidates) if candidates is not None else range(1, len(lines) + 1)
             for number in numbers:
                 if number > len(lines):

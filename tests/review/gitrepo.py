@@ -31,6 +31,7 @@ class GitRepo:
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         self.commits: list[str] = []
+        self._gitlinks: dict[str, str] = {}
         self.git("init", "-q", "-b", "main")
 
     def git(self, *args: str, input_: bytes | None = None) -> str:
@@ -56,6 +57,7 @@ class GitRepo:
         return self
 
     def delete(self, path: str) -> GitRepo:
+        self._gitlinks.pop(path, None)
         self.git("rm", "-q", "-r", "--", path)
         return self
 
@@ -68,11 +70,13 @@ class GitRepo:
     def submodule(self, path: str, sha: str, url: str = "https://example.org/lib.git") -> GitRepo:
         """A gitlink entry (mode 160000) without cloning anything."""
         self.write(".gitmodules", f'[submodule "{path}"]\n\tpath = {path}\n\turl = {url}\n')
-        self.git("update-index", "--add", "--cacheinfo", f"160000,{sha},{path}")
+        self._gitlinks[path] = sha
         return self
 
     def commit(self, message: str) -> str:
         self.git("add", "-A")
+        for path, sha in self._gitlinks.items():  # "add -A" drops gitlinks without a checkout
+            self.git("update-index", "--add", "--cacheinfo", f"160000,{sha},{path}")
         self.git("commit", "-q", "--allow-empty", "-m", message)
         sha = self.git("rev-parse", "HEAD")
         self.commits.append(sha)
