@@ -12,7 +12,7 @@ FIXTURES = Path("/work/shared/forge-fixtures")
 AUTHOR = ("Ada Author", "ada@example.com")
 
 
-def git(*args, cwd=None, header=None, check=True) -> subprocess.CompletedProcess:
+def git(*args, cwd=None, header=None, check=True, env=None) -> subprocess.CompletedProcess:
     """Run git with an isolated config; ``header`` goes in http.extraHeader, never the URL."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -25,6 +25,7 @@ def git(*args, cwd=None, header=None, check=True) -> subprocess.CompletedProcess
         "GIT_AUTHOR_EMAIL": AUTHOR[1],
         "GIT_COMMITTER_NAME": AUTHOR[0],
         "GIT_COMMITTER_EMAIL": AUTHOR[1],
+        **(env or {}),
     }
     cmd = ["git"] + (["-c", f"http.extraHeader={header}"] if header else []) + list(args)
     proc = subprocess.run(
