@@ -240,19 +240,31 @@ def test_persistent_rate_limit_raises_rate_limited(localforge, project, sleeps):
         gl.get_project(project.id)
     assert exc.value.retry_after == 3600 and sleeps == []
 
-    quick = GitLabForge(localforge.gitlab_url, localforge.token, sleep=sleeps, max_retries=2)
+    waits = []
+    quick = GitLabForge(localforge.gitlab_url, localforge.token, sleep=waits.append, max_retries=2)
     localforge.inject_fault("gitlab", 429, 5, path_prefix="/api/v4/projects", retry_after=0)
     with pytest.raises(errors.RateLimited) as exc:
         quick.get_project(project.id)
-    assert exc.value.retry_after >= 1
+    assert exc.value.retry_after >= 1 and len(waits) == 2
     localforge.clear_faults("gitlab")
     assert quick.get_project(project.id).id == project.id  # rate limited is not access lost
 
 
-def test_502_is_retried(gl, project, localforge, sleeps):
+def test_502_is_retried(project, localforge):
+    slept = []
+    gl = GitLabForge(localforge.gitlab_url, localforge.token, sleep=slept.append)
     localforge.inject_fault("gitlab", 502, 2, path_prefix="/api/v4/projects", retry_after=0)
     assert gl.list_branches(project.id) == []
-    assert len(sleeps) == 2
+    assert slept == [0.5, 1.0]
+    waits = []
+    once = GitLabForge(localforge.gitlab_url, localforge.token, sleep=waits.append, max_retries=1)
     localforge.inject_fault("gitlab", 503, 10, path_prefix="/api/v4/projects", retry_after=0)
-    with pytest.raises(errors.Unavailable):
-        gl.get_project(project.id)
+    with pytest.raises(errors.Unavailable) as exc:
+        once.get_project(project.id)
+    assert exc.value.status == 503 and waits == [0.5]
+
+
+def test_survives_a_forge_restart(gl, project, localforge):
+    assert gl.get_project(project.id).id == project.id  # leaves a pooled connection behind
+    localforge.restart()
+    assert gl.get_project(project.id).id == project.id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from federation import git, repos
 from federation.gitrefs import git_host_for_api
 
-from .conftest import make_commit, make_history
+from .conftest import make_commit, make_history, seed_mirror
 
 # -- validate_ref --------------------------------------------------------------------------
 
@@ -147,7 +148,7 @@ def test_validate_refspec_refuses(spec):
 
 
 @pytest.fixture
-def forge_settings(settings):
+def example_forges(settings):
     settings.GITLAB_URL = "https://git.institute.example/gitlab"
     settings.GITHUB_API_URL = "https://api.github.com"
     return settings
@@ -162,7 +163,7 @@ def forge_settings(settings):
         "https://GitHub.com/institute-oss/repo",
     ],
 )
-def test_remote_url_allowed(forge_settings, url):
+def test_remote_url_allowed(example_forges, url):
     assert git.validate_remote_url(url) == url
 
 
@@ -195,7 +196,7 @@ def test_remote_url_allowed(forge_settings, url):
         "https://github.com:notaport/x",
     ],
 )
-def test_remote_url_refused(forge_settings, url):
+def test_remote_url_refused(example_forges, url):
     with pytest.raises(git.DisallowedURL):
         git.validate_remote_url(url)
 
@@ -439,3 +440,94 @@ def test_gc_and_list_refs_local(git_cache):
     assert repos.list_refs("local/one") == {"refs/heads/main": head}
     repos.gc("local/one")
     assert repos.list_refs("local/one") == {"refs/heads/main": head}
+
+
+# -- over localforge HTTP --------------------------------------------------------------------
+
+
+def _descendants(root: int) -> dict[int, bytes]:
+    """{pid: cmdline} of every live descendant of `root`, read from /proc."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    stat = f.read()
+                parents[int(entry)] = int(stat[stat.rindex(b")") + 2 :].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    found, frontier = {}, {root}
+    while frontier:
+        children = {pid for pid, ppid in parents.items() if ppid in frontier} - set(found)
+        for pid in children:
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    found[pid] = f.read()
+            except OSError:
+                found[pid] = b""
+        frontier = children
+    return found
+
+
+@pytest.fixture
+def gitlab_project(localforge, forge_settings):
+    from federation.forges.gitlab import GitLabForge
+
+    forge = GitLabForge(localforge.gitlab_url, localforge.token)
+    group = localforge.create_group(localforge.unique("gitgrp"))["full_path"]
+    project = forge.create_project(group, localforge.unique("gitproj"))
+    return forge.clone_info(project.id)
+
+
+def test_fetch_and_push_between_bare_repos_over_http(gitlab_project, git_cache):
+    clone = gitlab_project
+    src, head = seed_mirror("local/source", 5, tags=["v1"])
+    repos.push(
+        "local/source", clone.url, clone, ["refs/heads/*:refs/heads/*", "refs/tags/*:refs/tags/*"]
+    )
+    update = repos.ensure_mirror("remote/copy", clone.url, clone)
+    assert update.new == repos.list_refs(src) == {"refs/heads/main": head, "refs/tags/v1": head}
+    assert git.run(["symbolic-ref", "HEAD"], repo=update.path).text.strip() == "refs/heads/main"
+    # a branch deleted upstream is pruned from the mirror
+    repos.push("local/source", clone.url, clone, [f"{head}:refs/heads/tmp"])
+    assert "refs/heads/tmp" in repos.ensure_mirror("remote/copy", clone.url, clone).new
+    repos.push("local/source", clone.url, clone, [":refs/heads/tmp"])
+    pruned = repos.ensure_mirror("remote/copy", clone.url, clone)
+    assert [(c.ref, c.new) for c in pruned.changes] == [("refs/heads/tmp", None)]
+
+
+def test_token_never_in_a_git_command_line(gitlab_project, git_cache):
+    clone = gitlab_project
+    path = repos.mirror_path("local/big")
+    repos._init(path)
+    blob = os.urandom(6 * 1024 * 1024)
+    make_commit(path, {"big.bin": blob})
+    repos.push("local/big", clone.url, clone, ["refs/heads/main:refs/heads/main"])
+    secrets = [clone.token.encode(), git._auth_header(clone).split()[-1].encode()]
+
+    seen: dict[int, bytes] = {}
+    for attempt in range(5):
+        done = threading.Event()
+        errors = []
+
+        def fetch(key=f"remote/big{attempt}", done=done, errors=errors):
+            try:
+                repos.ensure_mirror(key, clone.url, clone)
+            except Exception as exc:  # surfaced below
+                errors.append(exc)
+            finally:
+                done.set()
+
+        worker = threading.Thread(target=fetch)
+        worker.start()
+        while not done.is_set():
+            seen.update(_descendants(os.getpid()))
+        worker.join()
+        assert not errors
+        if any(b"fetch" in c or b"remote-http" in c for c in seen.values()):
+            break
+    clients = [c for c in seen.values() if b"fetch" in c or b"remote-http" in c]
+    assert clients, "never caught a git child process running"
+    for cmdline in seen.values():
+        for secret in secrets:
+            assert secret not in cmdline
