@@ -89,6 +89,12 @@ OWN_RULES: tuple[tuple[str, str, re.Pattern[str], int], ...] = (
 )
 _EXAMPLES = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 
+
+def _is_example(value: str) -> bool:
+    """AWS's documented example credentials (they end in EXAMPLE / EXAMPLEKEY)."""
+    return value in _EXAMPLES or value.endswith(("EXAMPLE", "EXAMPLEKEY"))
+
+
 _DOTENV = re.compile(r"^(?:\.env(?:\.[\w.-]+)?|[\w.-]+\.env)$")
 _DOTENV_TEMPLATES = (".example", ".sample", ".template", ".tmpl", ".dist", ".defaults", ".schema")
 _CREDENTIAL_NAMES = {
@@ -238,7 +244,7 @@ class SecretsCheck(Check):
                 value = m.group(group)
                 if rule == "connection-string-password" and _TEMPLATED.match(value):
                     continue
-                if value in _EXAMPLES or value.endswith("EXAMPLE"):
+                if _is_example(value):
                     continue
                 line = f.line_of(m.start(group))
                 ours.setdefault(line, []).append(value)
@@ -284,7 +290,7 @@ class SecretsCheck(Check):
                 if heuristic.is_indirect_reference(line):
                     continue
                 for value in p.analyze(f.path, line):
-                    if not value or _filtered(value, line, p.plugin):
+                    if not value or _is_example(value) or _filtered(value, line, p.plugin):
                         continue
                     taken = seen.setdefault(number, [])
                     if any(value in v or v in value for v in taken):
