@@ -92,35 +92,65 @@ class Board:
         }
 
 
+def _scope(team_ids) -> tuple[str, list]:
+    if team_ids is None:
+        return "", []
+    ids = sorted(team_ids) or [-1]
+    return f" AND a.from_team_id IN ({', '.join(['%s'] * len(ids))})", ids
+
+
 def _ranked(by: str, team_ids) -> tuple[str, list]:
+    """Rank, key, points and changes of every key with activity in the period (params: the
+    period's start and end, then the scope's)."""
     dim = _DIMENSION[by][0]
-    scope, params = "", []
-    if team_ids is not None:
-        ids = sorted(team_ids) or [-1]
-        scope = f" AND a.from_team_id IN ({', '.join(['%s'] * len(ids))})"
-        params = ids
+    scope, params = _scope(team_ids)
     sql = f"""
-        WITH g AS (
-            SELECT {dim} AS k, a.project_id AS project_id, a.to_team_id AS to_team_id,
-                   a.from_team_id AS from_team_id, a.person_id AS person_id,
-                   SUM(a.points) AS p, SUM(a.change_count) AS n
+        SELECT RANK() OVER (ORDER BY s.points DESC) AS rank, s.k, s.points, s.changes,
+               COUNT(*) OVER () AS total
+        FROM (
+            SELECT {dim} AS k, SUM(a.points) AS points, SUM(a.change_count) AS changes
             FROM {Award._meta.db_table} a
             WHERE a.landed_on >= %s AND a.landed_on <= %s{scope}
-            GROUP BY {dim}, a.project_id, a.to_team_id, a.from_team_id, a.person_id
-        ), r AS (
-            SELECT k, SUM(p) AS points, SUM(n) AS changes,
-                   COUNT(DISTINCT CASE WHEN n > 0 THEN project_id END) AS projects,
-                   COUNT(DISTINCT CASE WHEN n > 0 THEN
-                       {"from_team_id" if by == "project" else "to_team_id"} END) AS teams,
-                   COUNT(DISTINCT CASE WHEN n > 0 THEN person_id END) AS people
-            FROM g GROUP BY k
-            HAVING SUM(p) <> 0 OR SUM(n) <> 0
-        )
-        SELECT RANK() OVER (ORDER BY r.points DESC) AS rank, r.k, r.points, r.changes,
-               r.projects, r.teams, r.people, COUNT(*) OVER () AS total
-        FROM r
+            GROUP BY {dim}
+            HAVING SUM(a.points) <> 0 OR SUM(a.change_count) <> 0
+        ) s
     """  # noqa: S608 - only constants and placeholders are interpolated
     return sql, params
+
+
+def _keys_filter(column: str, keys) -> tuple[str, list]:
+    if keys is None:
+        return "", []
+    ids = [k for k in keys if k is not None]
+    parts = [f"{column} IN ({', '.join(['%s'] * len(ids))})"] if ids else []
+    if any(k is None for k in keys):
+        parts.append(f"{column} IS NULL")
+    return f" AND ({' OR '.join(parts) or '1 = 0'})", ids
+
+
+def _distinct_counts(by: str, period: Period, keys, team_ids) -> dict:
+    """{key: (projects, teams, people)} counting only net cross-team contributions; `keys`
+    None means every key (exports), else just the page's keys (an index range per key)."""
+    dim = _DIMENSION[by][0]
+    scope, scope_params = _scope(team_ids)
+    only, key_params = _keys_filter(dim, keys)
+    other = "from_team_id" if by == "project" else "to_team_id"
+    sql = f"""
+        SELECT g.k,
+               COUNT(DISTINCT CASE WHEN g.n > 0 THEN g.project_id END),
+               COUNT(DISTINCT CASE WHEN g.n > 0 THEN g.{other} END),
+               COUNT(DISTINCT CASE WHEN g.n > 0 THEN g.person_id END)
+        FROM (
+            SELECT {dim} AS k, a.project_id, a.to_team_id, a.from_team_id, a.person_id,
+                   SUM(a.change_count) AS n
+            FROM {Award._meta.db_table} a
+            WHERE a.landed_on >= %s AND a.landed_on <= %s{scope}{only}
+            GROUP BY {dim}, a.project_id, a.to_team_id, a.from_team_id, a.person_id
+        ) g
+        GROUP BY g.k
+    """  # noqa: S608 - only constants and placeholders are interpolated
+    rows = _run(sql, [period.start, period.end, *scope_params, *key_params])
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
 
 def _run(sql: str, params: list) -> list[tuple]:
@@ -139,34 +169,45 @@ def leaderboard(
     compare: bool = True,
 ) -> Board:
     """Ranked rows of `by` (person | team | project) for the period; `team_ids` keeps only
-    awards credited to those (contributor) teams. Ties share a rank. Two queries."""
+    awards credited to those (contributor) teams. Ties share a rank (listed by id).
+
+    Three queries whatever the size: the ranked page with names, the distinct projects /
+    teams / people of the page's keys, and the previous period's ranks of those keys."""
     if by not in BOARDS:
         raise ValueError(f"by must be one of {BOARDS}")
     ranked, scope = _ranked(by, team_ids)
     _, table, key, name = _DIMENSION[by]
     page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
     sql = f"""
-        SELECT x.rank, x.k, {key}, {name}, x.points, x.changes, x.projects, x.teams, x.people,
-               x.total
-        FROM ({ranked}) x LEFT JOIN {table} t ON t.id = x.k
-        ORDER BY x.points DESC, {name}, x.k{page}
+        SELECT x.rank, x.k, {key}, {name}, x.points, x.changes, x.total
+        FROM ({ranked} ORDER BY s.points DESC, s.k{page}) x
+        LEFT JOIN {table} t ON t.id = x.k
+        ORDER BY x.points DESC, x.k
     """  # noqa: S608 - only constants and placeholders are interpolated
     raw = _run(sql, [period.start, period.end, *scope])
-    rows = [
-        BoardRow(
-            rank=r[0],
-            id=r[1],
-            key=r[2] if r[2] is not None else NO_TEAM,
-            name=(r[3] if r[3] is not None else NO_TEAM) if by != "team" else (r[2] or NO_TEAM),
-            points=_cents(r[4]),
-            changes=int(r[5] or 0),
-            projects=r[6],
-            teams=r[7],
-            people=r[8],
+    counts = (
+        _distinct_counts(by, period, None if limit is None else [r[1] for r in raw], team_ids)
+        if raw
+        else {}
+    )
+    rows = []
+    for r in raw:
+        projects, teams, people = counts.get(r[1], (0, 0, 0))
+        label = r[2] if r[2] is not None else NO_TEAM
+        rows.append(
+            BoardRow(
+                rank=r[0],
+                id=r[1],
+                key=label,
+                name=label if by == "team" else (r[3] or label),
+                points=_cents(r[4]),
+                changes=int(r[5] or 0),
+                projects=projects,
+                teams=teams,
+                people=people,
+            )
         )
-        for r in raw
-    ]
-    total = raw[0][9] if raw else 0
+    total = raw[0][6] if raw else 0
     if compare and rows:
         _previous_ranks(by, period.previous(), rows, team_ids)
     book = PolicyBook()
@@ -179,14 +220,11 @@ def leaderboard(
 
 def _previous_ranks(by, previous: Period, rows: list[BoardRow], team_ids) -> None:
     ranked, scope = _ranked(by, team_ids)
-    keys = [r.id for r in rows if r.id is not None]
-    where = f"x.k IN ({', '.join(['%s'] * len(keys))})" if keys else "1 = 0"
-    if any(r.id is None for r in rows):
-        where += " OR x.k IS NULL"
+    where, keys = _keys_filter("x.k", [r.id for r in rows])
     found = {
         k: rank
         for rank, k in _run(
-            f"SELECT x.rank, x.k FROM ({ranked}) x WHERE {where}",  # noqa: S608
+            f"SELECT x.rank, x.k FROM ({ranked}) x WHERE 1 = 1{where}",  # noqa: S608
             [previous.start, previous.end, *scope, *keys],
         )
     }
@@ -198,14 +236,25 @@ def standing(*, person: Person, period: Period) -> BoardRow | None:
     """The person's own line on the board of all people (their rank among everyone)."""
     ranked, _ = _ranked("person", None)
     rows = _run(
-        f"SELECT x.rank, x.points, x.changes, x.projects, x.teams, x.total FROM ({ranked}) x WHERE x.k = %s",  # noqa: S608
+        f"SELECT x.rank, x.points, x.changes FROM ({ranked}) x WHERE x.k = %s",  # noqa: S608
         [period.start, period.end, person.pk],
     )
     if not rows:
         return None
-    r = rows[0]
+    rank, points, changes = rows[0]
+    projects, teams, _ = _distinct_counts("person", period, [person.pk], None).get(
+        person.pk, (0, 0, 0)
+    )
     row = BoardRow(
-        r[0], person.pk, person.email, person.name, _cents(r[1]), int(r[2] or 0), r[3], r[4], 1
+        rank,
+        person.pk,
+        person.email,
+        person.name,
+        _cents(points),
+        int(changes or 0),
+        projects,
+        teams,
+        1,
     )
     _previous_ranks("person", period.previous(), [row], None)
     return row

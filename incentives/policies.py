@@ -80,8 +80,9 @@ class PolicyBook:
     """All versions in memory; `on(day)` is the version in force on that local date."""
 
     def __init__(self):
-        policy_default()
         self.policies = list(ScoringPolicy.objects.order_by("effective_from"))
+        if not self.policies:
+            self.policies = [policy_default()]
         self._starts = [p.effective_from for p in self.policies]
         self.by_id = {p.id: p for p in self.policies}
 
