@@ -140,8 +140,8 @@ def validate_remote_url(url: str, *, allowed_hosts: Iterable[str] | None = None)
     """
     if not isinstance(url, str) or not url:
         raise DisallowedURL("empty URL")
-    if url.startswith("-") or any(ord(c) < 0x21 or c == "\x7f" for c in url):
-        raise DisallowedURL("URL contains a leading '-', whitespace or control characters")
+    if url.startswith("-") or any(ord(c) < 0x21 or c in "\x7f\\" for c in url):
+        raise DisallowedURL("URL contains a leading '-', whitespace, '\\' or control characters")
     if "::" in url.split("/", 1)[0]:
         raise DisallowedURL("git remote helpers (<transport>::<address>) are not allowed")
     try:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, example, given
@@ -194,11 +195,32 @@ def test_remote_url_allowed(example_forges, url):
         "",
         "https://",
         "https://github.com:notaport/x",
+        "https://github.com\\@evil.example/o/r.git",
+        "https://evil.example\\.github.com/o/r.git",
     ],
 )
 def test_remote_url_refused(example_forges, url):
     with pytest.raises(git.DisallowedURL):
         git.validate_remote_url(url)
+
+
+_URL_PIECES = ["https://", "http://", "file://", "ext::", "ssh://", "git@", "github.com", ":443"]
+_URL_PIECES += [":8443", "/", "o/r.git", "@", "?", "#", " ", "\n", "-", "evil.example", "::", "%40"]
+
+
+@given(st.lists(st.sampled_from(_URL_PIECES), max_size=8).map("".join) | st.text(max_size=40))
+def test_remote_url_property(url):
+    """Whatever comes in, what passes is plain http(s) on an allowed host:port, no userinfo."""
+    allowed = {"github.com:443"}
+    try:
+        git.validate_remote_url(url, allowed_hosts=allowed)
+    except git.DisallowedURL:
+        return
+    parts = urlsplit(url)
+    assert parts.scheme in ("http", "https")
+    assert f"{parts.hostname}:{parts.port or 443}" in allowed and parts.scheme == "https"
+    assert "@" not in parts.netloc and not parts.query and not parts.fragment
+    assert not any(c.isspace() for c in url) and not url.startswith("-")
 
 
 def test_git_host_for_api():
