@@ -90,6 +90,10 @@ def create_pull(app, req, owner, name):
     }
     refresh_head(app, pr)
     path = repo_path(app, repo["id"])
+    if gitrepo.merge_base(path, f"refs/heads/{base}", pr["head_sha"]) is None:
+        gitrepo.delete_ref(path, pull_ref(pr))
+        repo["pr_seq"] -= 1
+        raise _custom(f"The {base} branch has no history in common with {head_ref}")
     if gitrepo.count(path, [pr["head_sha"], f"^refs/heads/{base}"]) == 0:
         repo["pr_seq"] -= 1
         gitrepo.delete_ref(path, pull_ref(pr))

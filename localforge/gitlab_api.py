@@ -60,7 +60,9 @@ class GitLabApp(ForgeApp):
                 raise HttpError(401, {"message": "401 Unauthorized"})
         func, params = self.router.match(req.method, path)
         if func is None:
-            raise HttpError(405 if params else 404, {"error": "404 Not Found"})
+            if params:
+                raise HttpError(405, {"error": "405 Method Not Allowed"})
+            raise HttpError(404, {"error": "404 Not Found"})
         with self.store.lock:
             try:
                 result = func(self, req, **params)

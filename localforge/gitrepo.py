@@ -308,6 +308,8 @@ def merge_tree(repo: str, ours: str, theirs: str) -> str:
     proc = run(repo, "merge-tree", "--write-tree", "--no-messages", ours, theirs, check=False)
     if proc.returncode == 1:
         raise MergeConflict("merge conflict")
+    if b"unrelated histories" in proc.stderr:
+        raise MergeConflict("unrelated histories")
     if proc.returncode != 0:
         raise GitError(proc.stderr.decode("utf-8", "replace"))
     return proc.stdout.decode().split("\n", 1)[0].strip()
