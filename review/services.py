@@ -29,6 +29,7 @@ State = Disclosure.State
 Action = AuditEntry.Action
 
 PUBLISH_TASK = "federation.tasks.publish_disclosure"
+SCREENING_QUEUE = "git"  # long git work, beside federation's tasks (CELERY_TASK_ROUTES)
 RE_REVIEW_AFTER_MONTHS = 12
 RESUBMIT_FROM = (State.SCREEN_FAILED, State.CHANGES_REQUESTED, State.RE_REVIEW)
 RESCREEN_FROM = (State.SUBMITTED, State.SCREEN_FAILED, State.IN_REVIEW)
@@ -162,7 +163,7 @@ def _screening_queue(d: Disclosure, *, by) -> Screening:
     def queue():
         from review.tasks import screen_disclosure
 
-        screen_disclosure.delay(screening.pk)
+        screen_disclosure.apply_async(args=[screening.pk], queue=SCREENING_QUEUE)
 
     transaction.on_commit(queue)
     return screening

@@ -1,5 +1,6 @@
 """Celery tasks of the review app: thin wrappers that load rows by primary key and call a
-service. Screening is long git work, so it runs on the `git` queue (see docs/decisions.md)."""
+service. Screening is long git work: it is queued on the `git` queue (services.SCREENING_QUEUE),
+like federation's tasks."""
 
 from celery import shared_task
 
@@ -11,7 +12,6 @@ from federation.errors import RepoLocked
     retry_backoff=5,
     retry_backoff_max=300,
     max_retries=5,
-    queue="git",
 )
 def screen_disclosure(screening_id: int) -> str:
     from review.models import Screening

@@ -22,18 +22,38 @@ def _spdx():
 
 
 def license_validate(expression: str) -> str:
-    """The SPDX expression in canonical spelling; raises InvalidInput otherwise."""
+    """The SPDX expression in canonical spelling; raises InvalidInput otherwise.
+
+    Ids must be SPDX ids (any case), not the aliases license-expression also knows: "GPL" would
+    silently become GPL-1.0-or-later, which is rarely what anyone means.
+    """
     expression = (expression or "").strip()
     if not expression:
         raise InvalidInput("Give the outbound license as an SPDX id.", field="outbound_license")
-    info = _spdx().validate(expression, strict=True)
+    bad = InvalidInput(
+        f"{expression!r} is not a valid SPDX license expression "
+        "(for example Apache-2.0 or MIT OR Apache-2.0).",
+        field="outbound_license",
+    )
+    try:
+        info = _spdx().validate(expression, strict=True)
+    except Exception:  # the library raises on some malformed input instead of reporting it
+        raise bad from None
     if info.errors or not info.normalized_expression:
+        raise bad
+    canonical = info.normalized_expression
+    given = {t.lower() for t in _TOKENS.findall(expression)} - _OPERATORS
+    known = {t.lower() for t in _TOKENS.findall(canonical)} - _OPERATORS
+    if not given <= known:
         raise InvalidInput(
-            f"{expression!r} is not a valid SPDX license expression "
-            "(for example Apache-2.0 or MIT OR Apache-2.0).",
+            f"{expression!r} is not an SPDX id; did you mean {canonical}?",
             field="outbound_license",
         )
-    return info.normalized_expression
+    return canonical
+
+
+_TOKENS = re.compile(r"[^\s()]+")
+_OPERATORS = {"and", "or", "with"}
 
 
 def repo_name_validate(name: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,7 +186,10 @@ def world(db, settings, tmp_path) -> World:
     assign(teammate, "legal", "security", "ip", "export")
     assign(legal, "legal", "export")
     assign(security, "security", "ip")
-    project = ProjectFactory(owner=owner, name="demo", license="Apache-2.0")
+    # projects.models.new_key may start with "-", which repos.mirror_path refuses (reported).
+    project = ProjectFactory(
+        owner=owner, name="demo", license="Apache-2.0", key=f"k{secrets.token_hex(8)}"
+    )
     w = World(researcher, teammate, legal, security, chair, project, WorkRepo(tmp_path / "work"))
     w.commit(CLEAN_FILES, message="first")
     return w
