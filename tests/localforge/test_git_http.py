@@ -29,9 +29,9 @@ def test_chunked_push_and_gzip_fetch(localforge, tmp_path):
     project = _new_project(localforge)
     header = localforge.git_auth_header(localforge.token)
     work = make_repo(tmp_path / "work", commits=1)
-    (work / "big.bin").write_bytes(os.urandom(3 * 1024 * 1024))
+    (work / "big.bin").write_bytes(os.urandom(1024 * 1024))
     big = commit(work, "big.bin", "", "placeholder")
-    (work / "big.bin").write_bytes(os.urandom(3 * 1024 * 1024))
+    (work / "big.bin").write_bytes(os.urandom(1024 * 1024))
     git("add", "-A", cwd=work)
     git("commit", "-q", "-m", "Big binary", cwd=work)
     # A post buffer smaller than the pack makes git send a chunked request body.
@@ -48,7 +48,7 @@ def test_chunked_push_and_gzip_fetch(localforge, tmp_path):
     clone = tmp_path / "clone"
     git("clone", "-q", project["http_url_to_repo"].removesuffix(".git"), str(clone), header=header)
     assert head(clone) == head(work) and big in git("log", "--format=%H", cwd=clone).stdout
-    for i in range(80):
+    for i in range(40):
         git("commit", "-q", "--allow-empty", "-m", f"local {i}", cwd=clone)
     commit(work, "server.txt", "s\n", "Server side")
     git("push", project["http_url_to_repo"], "main", cwd=work, header=header)
