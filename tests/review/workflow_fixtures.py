@@ -24,6 +24,7 @@ from people.roles import COMMITTEE_CHAIR, COMMITTEE_MEMBER, RESEARCHER
 from review import engine, screening, services
 from review.models import Disclosure, LaneAssignment, Screening
 from tests.factories import MembershipFactory, PersonFactory, ProjectFactory, UserFactory
+from tests.review.screening_helpers import clean_files
 
 PASSWORD = "pw-for-tests-123"
 AUTHOR = "alice@institute.example"
@@ -110,11 +111,8 @@ class WorkRepo:
         return mirror
 
 
-CLEAN_FILES = {
-    "LICENSE": "Apache License\nVersion 2.0, January 2004\nhttp://www.apache.org/licenses/\n",
-    "README.md": "# Demo\n\nA small library.\n",
-    "src/demo/__init__.py": '"""Demo."""\n\n\ndef add(a, b):\n    return a + b\n',
-}
+# A repository the real engine finds nothing blocking in (the screening engine's own fixture).
+CLEAN_FILES = clean_files()
 PLAN = {
     "mode": "full_history",
     "outbound_license": "Apache-2.0",
