@@ -58,6 +58,9 @@ class GitLabApp(ForgeApp):
             req.user = self.user_for_token(token)
             if req.user is None:
                 raise HttpError(401, {"message": "401 Unauthorized"})
+        sudo = req.header("Sudo") or req.arg("sudo")
+        if sudo:
+            req.user = self.impersonate(req.user, sudo)
         func, params = self.router.match(req.method, path)
         if func is None:
             if params:
@@ -70,6 +73,21 @@ class GitLabApp(ForgeApp):
                 if req.method != "GET":
                     self.store.save()
         return result if isinstance(result, Response) else Response(200, result)
+
+    def impersonate(self, user, ref: str):
+        """GitLab's sudo: an administrator acts as another user (id or username)."""
+        if user is None:
+            raise HttpError(401, {"message": "401 Unauthorized"})
+        if not user.get("is_admin"):
+            raise HttpError(403, {"message": "403 Forbidden - Must be admin to use sudo"})
+        with self.store.lock:
+            ref = str(ref).strip()
+            target = (
+                self.store.get("users", int(ref)) if ref.isdigit() else self.store.user_by_name(ref)
+            )
+        if target is None:
+            raise HttpError(404, {"message": f"404 User with ID or username '{ref}' Not Found"})
+        return target
 
     # --- git smart HTTP ---------------------------------------------------------------
 

@@ -147,6 +147,11 @@ def test_branches_tags_members_and_keyset(localforge, project_setup, gl):
 
     mine = s["gl"].projects.list(membership=True, min_access_level=MAINTAINER, get_all=True)
     assert project.id in [p.id for p in mine]
+    as_dev = gl.projects.list(membership=True, min_access_level=MAINTAINER, sudo=dev, get_all=True)
+    assert [p.id for p in as_dev] == [project.id]
+    with pytest.raises(gitlab.exceptions.GitlabListError) as not_admin:
+        s["gl"].projects.list(sudo=dev, get_all=True)
+    assert not_admin.value.response_code == 403
     assert project.id in [p.id for p in s["gl"].projects.list(search="Demo", get_all=True)]
     ids = [
         p.id
