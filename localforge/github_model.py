@@ -77,7 +77,9 @@ def create_org(store, data: dict, exist_ok: bool) -> dict:
             {
                 "id": store.next_id("user"),
                 "login": login,
-                "name": data.get("display_name") or login,
+                "name": data.get("display_name")
+                or (data.get("login") and data.get("name"))
+                or login,
                 "description": data.get("description"),
                 "created_at": now_iso(),
                 "members": {},
