@@ -93,10 +93,12 @@ def test_list_projects_of_another_user_uses_sudo(gl, project, localforge):
     username = localforge.unique("sudo")
     localforge.create_user(username)
     localforge.add_member(project.path, username, MAINTAINER)
-    found = {p.path for p in gl.list_projects(user=username, maintained_only=True)}
-    if found != {project.path}:
-        pytest.xfail("localforge ignores GitLab's `sudo` (admin impersonation)")
-    assert found == {project.path}
+    other = gl.create_project(project.namespace, localforge.unique("dev"))
+    localforge.add_member(other.path, username, DEVELOPER)
+    assert {p.path for p in gl.list_projects(user=username, maintained_only=True)} == {project.path}
+    assert {p.path for p in gl.list_projects(user=username)} == {project.path, other.path}
+    with pytest.raises(errors.NotFound):
+        gl.list_projects(user=localforge.unique("ghost"))
 
 
 def test_push_refs_and_mirror(gl, project, forge_settings):
