@@ -10,7 +10,9 @@ import base64
 import contextlib
 import os
 import subprocess
+import sys
 import threading
+import traceback
 import uuid
 
 from localforge import gitrepo
@@ -167,7 +169,10 @@ def serve(
         os.unlink(updates_file)
         updates = [tuple(line.split()) for line in lines if len(line.split()) == 3]
         if updates and on_push is not None:
-            on_push(updates)
+            try:
+                on_push(updates)
+            except Exception:  # noqa: BLE001 - the push succeeded; only its webhooks failed
+                traceback.print_exc(file=sys.stderr)
 
 
 def _pump_in(handler, req, proc):

@@ -90,8 +90,7 @@ def push_payload(app, repo, user, old, new, ref, others) -> dict:
     }
     payload.update(envelope(app, repo, user, push=True))
     payload["pusher"] = {"name": user["username"], "email": user["email"]}
-    order = ("ref", "before", "after", "repository", "pusher", "organization", "sender")
-    return {k: payload[k] for k in order if k in payload} | payload
+    return payload
 
 
 def ref_payload(app, repo, user, ref, created: bool) -> dict:
