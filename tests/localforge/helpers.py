@@ -8,7 +8,9 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
-FIXTURES = Path("/work/shared/forge-fixtures")
+from tests.paths import FORGE_FIXTURES
+
+FIXTURES = FORGE_FIXTURES
 AUTHOR = ("Ada Author", "ada@example.com")
 
 
