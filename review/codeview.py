@@ -6,6 +6,7 @@ or a huge blob, or bytes that are not UTF-8 come back as a note instead of lines
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from federation import git, repos
@@ -13,6 +14,13 @@ from federation import git, repos
 RADIUS = 3
 MAX_BLOB_BYTES = 2 * 1024 * 1024
 MAX_LINE_CHARS = 400
+# Long runs of token characters: masked in excerpts of secrets findings, so the page never
+# shows a credential in full (the engine's messages redact them the same way).
+_TOKEN = re.compile(r"[A-Za-z0-9+/=_\-]{16,}")
+
+
+def mask(text: str) -> str:
+    return _TOKEN.sub(lambda m: m.group(0)[:4] + "…", text)
 
 
 @dataclass
@@ -22,9 +30,10 @@ class CodeContext:
 
 
 def finding_context(
-    project, sha: str, path: str, line: int | None, *, radius=RADIUS
+    project, sha: str, path: str, line: int | None, *, radius=RADIUS, redact: bool = False
 ) -> CodeContext:
-    """Lines `line-radius .. line+radius` of `path` at commit `sha` of the project's mirror."""
+    """Lines `line-radius .. line+radius` of `path` at commit `sha` of the project's mirror;
+    `redact` masks long tokens (for secrets findings)."""
     if not path:
         return CodeContext(note="")
     mirror = repos.mirror_path(project.key)
@@ -70,6 +79,8 @@ def finding_context(
     out = []
     for n in range(start, end + 1):
         t = all_lines[n - 1]
+        if redact:
+            t = mask(t)
         if len(t) > MAX_LINE_CHARS:
             t = t[:MAX_LINE_CHARS] + " …"
         out.append((n, t, n == line))

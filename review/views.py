@@ -71,7 +71,11 @@ class DisclosureView(LoginRequiredMixin, TemplateView):
         for findings in groups.values():
             for f in findings[:100]:
                 f.code = codeview.finding_context(
-                    d.project, f.commit or screening.sha, f.path, f.line
+                    d.project,
+                    f.commit or screening.sha,
+                    f.path,
+                    f.line,
+                    redact=f.check_name == "secrets",
                 )
         actions = access.actions_for(user, d)
         rules = engine.rules_version()

@@ -77,10 +77,12 @@ class WorkRepo:
         *,
         message: str = "change",
         author: str = AUTHOR,
+        stage: bool = True,
     ) -> str:
         if files:
             self.write(files)
-        self.git("add", "--all")
+        if stage:
+            self.git("add", "--all")
         self.clock += 1
         when = f"2025-01-01T00:{self.clock // 60:02d}:{self.clock % 60:02d}+00:00"
         env = {
@@ -141,6 +143,7 @@ class World:
         return self.shas[-1]
 
     def commit(self, files=None, **kwargs) -> str:
+        """Commit in the work repository and publish it to the project's mirror."""
         sha = self.repo.commit(files, **kwargs)
         self.repo.publish(self.project)
         self.shas.append(sha)
