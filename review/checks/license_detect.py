@@ -3,9 +3,9 @@
 Three detectors, cheapest first:
 
 1. ``SPDX-License-Identifier:`` tags, parsed and validated by license-expression;
-2. notice rules: a small table of regexes over the normalised head of a file for the standard
-   notices ("either version 2 of the License, or (at your option) any later version", the
-   Apache boilerplate, the MIT / BSD / ISC permission texts...) and license titles;
+2. notice rules (license_rules.py) over the normalised head of a file: license titles, the
+   GNU notices parsed for family / version / "or any later version", and the permissive
+   notices and references ("licensed under the MIT license", the Apache boilerplate...);
 3. full license texts (LICENSE, COPYING... files) matched by askalono (pyaskalono: the SPDX
    texts compiled into the wheel, a Dice-coefficient matcher over word bigrams).
 
@@ -28,8 +28,8 @@ from license_expression import (
 )
 
 from .errors import InvalidLicense
+from .license_rules import PROPRIETARY, match_notices, normalise
 
-PROPRIETARY = "LicenseRef-Proprietary"
 YES, UNKNOWN, UNDEFINED, NO = "yes", "unknown", "undefined", "no"
 _RANK = {YES: 3, UNKNOWN: 2, UNDEFINED: 1, NO: 0}
 
@@ -37,58 +37,11 @@ _SPDX_TAG = re.compile(r"SPDX-License-Identifier:[ \t]*([^\n\r]*)")
 _EXPR_CHARS = re.compile(r"[A-Za-z0-9.+\-:() ]+")
 _GATE = re.compile(
     r"licen[cs]|redistribution and use|permission is hereby|permission to use|proprietary|"
-    r"public license|unauthori[sz]ed copying",
+    r"public license|unauthori[sz]ed copying|gpl",
     re.IGNORECASE,
 )
-_TOKENS = re.compile(r"\d+(?:\.\d+)*|[a-z]+")
 LICENSE_FILE = re.compile(r"^(?:licen[cs]e|copying|unlicense)(?:[-._].*)?$", re.IGNORECASE)
 HEAD_BYTES = 16384
-
-_V = r"(\d)(?:\.0)?"  # "version 2" or "version 2.0"
-_GNU = r"(?:as published by the free software foundation )?"
-_LATER = r"(?: of the license)? or at your option any later version"
-# Full-text titles: a full license text is one license, whatever else it mentions (the GPL's
-# "how to apply" appendix, the LGPL's references to the GPL).
-TITLE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (spdx, re.compile(rx))
-    for spdx, rx in (
-        ("GPL-2.0-only", r"gnu general public license version 2 june 1991"),
-        ("GPL-3.0-only", r"gnu general public license version 3 29 june 2007"),
-        ("LGPL-2.1-only", r"gnu lesser general public license version 2.1 february 1999"),
-        ("LGPL-3.0-only", r"gnu lesser general public license version 3 29 june 2007"),
-        ("AGPL-3.0-only", r"gnu affero general public license version 3 19 november 2007"),
-        ("Apache-2.0", r"apache license version 2.0 january 2004"),
-        ("MPL-2.0", r"mozilla public license version 2.0 1 definitions"),
-    )
-)  # fmt: skip
-NOTICE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (spdx, re.compile(rx))
-    for spdx, rx in (
-        ("AGPL-{v}-or-later", rf"gnu affero general public license {_GNU}either version {_V}{_LATER}"),
-        ("AGPL-3.0-only", rf"gnu affero general public license {_GNU}version 3"),
-        ("LGPL-{v}-or-later", rf"gnu (?:lesser|library) general public license {_GNU}either version (2\.1|2|3)(?:\.0)?{_LATER}"),
-        ("LGPL-{v}-only", rf"gnu (?:lesser|library) general public license {_GNU}version (2\.1|2|3)(?:\.0)?"),
-        ("GPL-{v}-or-later", rf"gnu general public license {_GNU}either version {_V}{_LATER}"),
-        ("GPL-{v}-or-later", rf"gnu general public license {_GNU}version {_V} or at your option any later version"),
-        ("GPL-{v}-only", rf"gnu general public license {_GNU}version {_V}"),
-        ("GPL-{v}-only", rf"under the terms of version {_V} of the gnu general public license"),
-        ("Apache-2.0", r"licensed under the apache license version 2.0"),
-        ("MPL-2.0", r"mozilla public license v(?:ersion)? 2.0"),
-        ("EPL-2.0", r"eclipse public license v(?:ersion)? 2.0"),
-        ("EPL-1.0", r"eclipse public license v(?:ersion)? 1.0"),
-        ("CDDL-1.0", r"common development and distribution license"),
-        ("MIT", r"permission is hereby granted free of charge to any person obtaining a copy"),
-        ("ISC", r"permission to use copy modify and or distribute this software for any purpose with or without fee is hereby granted"),
-        ("BSD-4-Clause", r"redistribution and use in source and binary forms with or without modification are permitted provided that .{0,900}all advertising materials mentioning"),
-        ("BSD-3-Clause", r"redistribution and use in source and binary forms with or without modification are permitted provided that .{0,900}neither the name"),
-        ("BSD-2-Clause", r"redistribution and use in source and binary forms with or without modification are permitted provided that"),
-        (PROPRIETARY, r"proprietary and confidential|unauthori[sz]ed copying of this file .{0,40}strictly prohibited"),
-    )
-)  # fmt: skip
-
-
-def _family(spdx: str) -> str:
-    return spdx.split("-")[0] if spdx.startswith(("GPL", "LGPL", "AGPL", "BSD-")) else spdx
 
 
 @lru_cache(maxsize=1)
@@ -151,25 +104,9 @@ def detect_in_text(text: str, line_of) -> list[Detection]:
     gate = _GATE.search(head)
     if gate is None:
         return []
-    normalised = " ".join(_TOKENS.findall(head.lower()))
-    for spdx, rx in TITLE_RULES:
-        m = rx.search(normalised)
-        if m is not None:
-            return [Detection(spdx, "text", line_of(gate.start()), m.group(0))]
-    seen_families = set()
-    for spdx, rx in NOTICE_RULES:
-        m = rx.search(normalised)
-        if m is None:
-            continue
-        if "{v}" in spdx:
-            version = m.group(1)
-            version = version if "." in version else f"{version}.0"
-            spdx = spdx.replace("{v}", version)
-        if _family(spdx) in seen_families:
-            continue
-        seen_families.add(_family(spdx))
-        found.append(Detection(spdx, "notice", line_of(gate.start()), m.group(0)))
-    return found
+    kind, matches = match_notices(normalise(head))
+    line = line_of(gate.start())
+    return [Detection(spdx, kind, line, matched) for spdx, matched in matches]
 
 
 def identify_text(text: str) -> tuple[str | None, float]:
