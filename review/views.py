@@ -302,7 +302,7 @@ class RequestReleaseView(LoginRequiredMixin, FormView):
         except WorkflowError as exc:
             _apply_error(form, exc)
             return self.form_invalid(form)
-        messages.success(self.request, _("Submitted; the screening is running."))
+        messages.success(self.request, _("Submitted for review."))
         return redirect("review:disclosure", pk=d.pk)
 
 
@@ -335,5 +335,5 @@ class ResubmitView(LoginRequiredMixin, FormView):
         except WorkflowError as exc:
             _apply_error(form, exc)
             return self.form_invalid(form)
-        messages.success(self.request, _("Resubmitted; the screening is running."))
+        messages.success(self.request, _("Resubmitted for review."))
         return redirect("review:disclosure", pk=self.disclosure.pk)
