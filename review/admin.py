@@ -141,6 +141,21 @@ class PatentAdmin(admin.ModelAdmin):
             )
 
 
+@admin.register(PatentLink)
+class PatentLinkAdmin(admin.ModelAdmin):
+    list_display = ["patent", "project", "path_glob"]
+    search_fields = ["patent__number", "project__path", "path_glob"]
+    autocomplete_fields = ["project"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        patent_services.patent_changed(
+            patent=obj.patent,
+            what=f"linked to {obj.path_glob or 'the whole project'}",
+            by=request.user,
+        )
+
+
 @admin.register(PatentDecision)
 class PatentDecisionAdmin(ReadOnlyAdmin):
     list_display = ["disclosure", "patent", "decision", "by", "sha", "created_at"]
