@@ -1,7 +1,7 @@
 """The sync pipeline: fetch into the bare cache, then update what we know about the project.
 
-Steps run in order: fetch, facts (README, CONTRIBUTING, language) and activity. Ingest,
-delta screening and publishing join here as they land.
+Steps run in order: fetch, ingest (incentives), facts (README, CONTRIBUTING, language) and
+the activity rollups of the catalogue. Delta screening and publishing join here.
 """
 
 import logging
@@ -11,6 +11,8 @@ from django.utils import timezone
 from federation import facts, repos
 from federation.models import SyncRun
 from federation.registration import gitlab, hook_url
+from incentives import selectors as incentive_selectors
+from incentives import services as incentive_services
 from projects import services as project_services
 from projects.models import Project
 
@@ -57,6 +59,8 @@ def sync_steps(*, project: Project, run: SyncRun) -> dict:
     run.refs_before, run.refs_after = update.old, update.new
     tip = update.new.get(f"refs/heads/{project.default_branch}")
     if tip is not None:
+        report = incentive_services.ingest(project=project)
+        run.commits_ingested = report.commits_read
         found = facts.read_facts(update.path, tip)
         project_services.project_facts_update(
             project=project,
@@ -64,6 +68,14 @@ def sync_steps(*, project: Project, run: SyncRun) -> dict:
             has_contributing=found.has_contributing,
             contributing_text=found.contributing_text,
             language=found.language,
+        )
+        activity = incentive_selectors.project_activity(project)
+        project_services.project_activity_update(
+            project=project,
+            commits=activity.commits,
+            contributors=activity.contributors,
+            cross_team_contributors=activity.cross_team_contributors,
+            last_commit_at=activity.last_commit_at,
         )
     log.info("synced %s (%s): %d ref change(s)", project.path, run.trigger, len(update.changes))
     return {"project": project.path, "tip": tip, "changes": len(update.changes), "run": run.pk}

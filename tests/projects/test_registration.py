@@ -61,6 +61,10 @@ def test_maintainer_registers_once_with_one_hook_and_a_first_sync(
     assert run.status == "succeeded" and run.refs_after["refs/heads/main"] == glp.head()
     assert project.has_readme and project.has_contributing and project.language == "Python"
     assert project.contributing_text == "Open an MR.\n"
+    # ...and ingested its commits, so the catalogue's activity inputs are filled.
+    assert run.commits_ingested == 3
+    assert project.recent_commits == 3 and project.contributors == 1
+    assert project.last_commit_at is not None and project.activity_score > 0
     assert project.ownerships.get().team == team
 
     # Registering again (by path, id or web address) gives the same record and no second hook.
