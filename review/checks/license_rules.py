@@ -64,7 +64,7 @@ GNU_FAMILIES: tuple[tuple[str, str, frozenset[str]], ...] = (
 _FSF = r"(?:as published by (?:the )?free software foundation (?:fsf )?|published by (?:the )?fsf )"
 _VERSION = r"(?:either )?(?:version |v )?(\d(?:\.\d)?)(\+)?(?!\d)"
 _LATER = re.compile(r"\bor (?:\(?at your option\)? )?(?:any |a )?later\b|\band any later\b")
-_TAIL = r"((?: [a-z0-9.+]+){0,14})"
+_TAIL = r"(?=((?: [a-z0-9.+]+){0,14}))"  # a lookahead: the next notice stays findable
 
 
 def _gnu_patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:

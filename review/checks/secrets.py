@@ -34,6 +34,7 @@ from detect_secrets.plugins.keyword import (
 from detect_secrets.util.filetype import determine_file_type
 
 from .base import BLOCKER, Check, FindingData, TreeFile
+from .gitsource import CommitInfo
 
 _TEMPLATED = re.compile(r"^(?:\$\{.*\}|\{\{?.*\}\}?|<.*>|%\(.*\)s|%s|\$[A-Za-z_]\w*|[*xX]+)$")
 
@@ -115,6 +116,18 @@ _CREDENTIAL_EXTS = {".p12", ".pfx", ".jks", ".keystore", ".kdbx", ".ppk"}
 LONG_LINE = 4000
 # Plugins whose regex needs a literal; skipping them when it is absent avoids their slow path.
 _LITERAL_HINTS = {"NpmDetector": "_authToken"}
+
+
+def _own_matches(text: str):
+    """(rule, label, match, secret value) for our rules, placeholders and examples skipped."""
+    for rule, label, regex, group in OWN_RULES:
+        for m in regex.finditer(text):
+            value = m.group(group)
+            if rule == "connection-string-password" and _TEMPLATED.match(value):
+                continue
+            if _is_example(value):
+                continue
+            yield rule, label, m, value
 
 
 class _Plugin:
@@ -239,24 +252,18 @@ class SecretsCheck(Check):
         if not text:
             return
         ours: dict[int, list[str]] = {}
-        for rule, label, regex, group in OWN_RULES:
-            for m in regex.finditer(text):
-                value = m.group(group)
-                if rule == "connection-string-password" and _TEMPLATED.match(value):
-                    continue
-                if _is_example(value):
-                    continue
-                line = f.line_of(m.start(group))
-                ours.setdefault(line, []).append(value)
-                shown = "" if rule == "private-key" else f" {redact(value)}"
-                yield self.finding(
-                    rule,
-                    f"{label}{shown}{where}",
-                    path=f.path,
-                    line=line,
-                    commit=f.commit,
-                    match=m.group(0) if rule == "private-key" else value,
-                )
+        for rule, label, m, value in _own_matches(text):
+            line = f.line_of(m.start(m.lastindex or 0))
+            ours.setdefault(line, []).append(value)
+            shown = "" if rule == "private-key" else f" {redact(value)}"
+            yield self.finding(
+                rule,
+                f"{label}{shown}{where}",
+                path=f.path,
+                line=line,
+                commit=f.commit,
+                match=m.group(0) if rule == "private-key" else value,
+            )
         if (
             heuristic.is_lock_file(f.path)
             or heuristic.is_swagger_file(f.path)
@@ -264,6 +271,18 @@ class SecretsCheck(Check):
         ):
             return
         yield from self._plugins(f, text, ours, where)
+
+    def scan_commit(self, commit: CommitInfo) -> Iterable[FindingData]:
+        """Our own rules only: a token pasted into a commit message is published with it."""
+        message = commit.message
+        for rule, label, m, value in _own_matches(message):
+            yield self.finding(
+                rule,
+                f"{label} {redact(value)} in the message of commit {commit.sha[:12]}",
+                line=message.count("\n", 0, m.start(m.lastindex or 0)) + 1,
+                commit=commit.sha,
+                match="commit-message:" + value,
+            )
 
     def _plugins(self, f: TreeFile, text: str, ours: dict[int, list[str]], where: str):
         lines = text.split("\n")

@@ -95,6 +95,28 @@ def test_notices(spdx, text):
 
 
 @pytest.mark.parametrize(
+    ("text", "spdx"),
+    [
+        ("# This code is licensed under the MIT License.\n", "MIT"),
+        ("Use of this source code is governed by an MIT-style license.\n", "MIT"),
+        ("# Licensed under the GNU GPL v2 or later.\n", "GPL-2.0-or-later"),
+        ("# License: GPLv3\n# Licensed under the GPL version 3.\n", "GPL-3.0-only"),
+        ("/* License: AGPL 3.0\n * under the terms of the GNU Affero General Public License as "
+         "published by the Free Software Foundation, either version 3 of the License, or (at "
+         "your option) any later version. */\n", "AGPL-3.0-or-later"),
+        ("distributed under the GNU Lesser General Public Licence as published by the FSF\n",
+         "LGPL-2.0-or-later"),
+        ("under the terms of version 2.1 of the GNU Lesser General Public License\n",
+         "LGPL-2.1-only"),
+        ("# Released under the New BSD license.\n", "BSD-3-Clause"),
+        ("made available under the terms of the Eclipse Public License 2.0\n", "EPL-2.0"),
+    ],
+)  # fmt: skip
+def test_license_references(text, spdx):
+    assert [d.expression for d in detect_in_text(text, line_of)] == [spdx]
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "import os\n\nprint('license plate')\n",

@@ -311,3 +311,15 @@ def test_fingerprint_ignores_whitespace_but_not_content():
     assert fingerprint("s", "r", "p", "a  b\n") == fingerprint("s", "r", "p", "a b")
     assert fingerprint("s", "r", "p", "a b") != fingerprint("s", "r", "q", "a b")
     assert fingerprint("s", "r", "p", "a b") != fingerprint("s", "r", "p", "a c")
+
+
+def test_secrets_in_commit_messages(secrets):
+    commit = CommitInfo("f" * 40, (), f"Rotate deploy token\n\nold one was {GITLAB_TOKEN}\n")
+    (finding,) = secrets.scan_commit(commit)
+    assert (finding.rule, finding.path, finding.line, finding.commit) == (
+        "gitlab-token",
+        None,
+        3,
+        "f" * 40,
+    )
+    assert GITLAB_TOKEN not in finding.message
