@@ -169,7 +169,9 @@ class Forge(Protocol):
         *,
         events: Sequence[str] = ("push", "tag_push", "merge_request"),
     ) -> Hook:
-        """Install a webhook; the same URL again updates the existing hook (never a second)."""
+        """Install a webhook; the same URL again updates the existing hook (never a second).
+        Events: "push", "tag_push", "merge_request", "note" (GitHub: push, pull_request,
+        issue_comment; a GitHub push hook also carries tags)."""
         ...
 
     def list_hooks(self, project: ProjectRef) -> list[Hook]: ...
