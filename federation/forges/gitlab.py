@@ -123,7 +123,6 @@ class GitLabForge:
         self.git_username = git_username
         retry = ForgeRetry(max_retries, max_wait=max_wait, sleep=sleep)
         session = retrying_session(retry)
-        session.auth = lambda r: r  # never fall back to ~/.netrc
         self._gl = gitlab.Gitlab(
             self.url,
             private_token=token,

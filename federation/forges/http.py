@@ -179,8 +179,12 @@ def retrying_session(retry: ForgeRetry, *, pool_size: int = 10) -> requests.Sess
     adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    session.trust_env = False
+    session.auth = _no_auth  # never fall back to ~/.netrc; proxies and CA bundles still apply
     return session
+
+
+def _no_auth(request):
+    return request
 
 
 def translating(translate: Callable[[Exception], Exception | None]):
