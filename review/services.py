@@ -587,3 +587,11 @@ def disclosures_re_review_due(*, today: dt.date | None = None) -> list[Disclosur
         )
         for d in due
     ]
+
+
+def screen_delta(*, project, old_sha: str, new_sha: str, by=None):
+    """Screen only the commits `old_sha..new_sha` of a released project (for the federation
+    engine); see review.screening.screen_delta. Blocking = selectors.findings_blocking(result)."""
+    from review.screening import screen_delta as run
+
+    return run(project=project, old_sha=old_sha, new_sha=new_sha, by=by)

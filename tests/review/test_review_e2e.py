@@ -3,7 +3,8 @@ security lane waives it, two committee members of different lanes sign off, the 
 
 import pytest
 
-from review.models import AuditEntry, Disclosure, Waiver
+from review import screening
+from review.models import AuditEntry, Disclosure, Screening, Waiver
 from tests.e2e import conftest as e2e
 from tests.e2e.conftest import sign_in
 from tests.review import workflow_fixtures
@@ -100,3 +101,32 @@ def test_submit_to_approved(world, page, screenshot):
     # The audit log is on the page, newest last.
     rows = page.get_by_test_id("audit-log").locator("tbody tr")
     assert "approved" in rows.last.inner_text()
+
+
+def test_screening_progress_is_shown_live(world, page):
+    d = Disclosure.objects.create(
+        project=world.project,
+        state=Disclosure.State.SUBMITTED,
+        sha=world.sha,
+        outbound_license="Apache-2.0",
+        purpose="p",
+        target_repo="demo",
+        maintainers=["alice-gh"],
+        submitted_by=world.researcher,
+    )
+    s = Screening.objects.create(
+        project=world.project, disclosure=d, sha=world.sha, progress_phase="listing"
+    )
+    as_user(page, world.researcher)
+    page.goto(f"/review/disclosures/{d.pk}/")
+    assert state(page) == "submitted"
+    Screening.objects.filter(pk=s.pk).update(
+        progress_done=3, progress_total=10, progress_phase="blobs"
+    )
+    page.wait_for_function(
+        "document.getElementById('screening-phase').textContent.trim() === 'blobs 3/10'"
+    )
+    assert page.locator("#screening-bar").inner_text() == "30%"
+    screening.screening_run(screening=s)  # the engine runs; the page reloads by itself
+    page.wait_for_selector("[data-testid=disclosure-state][data-state=in_review]")
+    assert page.get_by_test_id("screening-state").inner_text() == "Done"

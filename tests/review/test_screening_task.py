@@ -203,5 +203,5 @@ def test_screen_delta_reports_only_new_commits(world, django_capture_on_commit_c
 def test_screen_delta_on_a_missing_mirror(world):
     sha = world.sha
     shutil.rmtree(repos.mirror_path(world.project.key))
-    delta = screening.screen_delta(project=world.project, old_sha=sha, new_sha=sha)
+    delta = services.screen_delta(project=world.project, old_sha=sha, new_sha=sha)
     assert delta.state == "failed" and "no copy" in delta.error
