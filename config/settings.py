@@ -120,6 +120,18 @@ GITLAB_TOKEN = env.str("GITLAB_TOKEN", default="localforge-admin-token")
 GITHUB_API_URL = env.str("GITHUB_API_URL", default="http://127.0.0.1:8930")
 GITHUB_TOKEN = env.str("GITHUB_TOKEN", default="localforge-admin-token")
 GITHUB_ORG = env.str("GITHUB_ORG", default="institute-oss")
+# Forge API calls: timeout, retries of rate limits and 5xx, and the longest wait worth sleeping
+# (a longer Retry-After raises RateLimited, and the Celery task retries later).
+FORGE_TIMEOUT = env.float("FORGE_TIMEOUT", default=30.0)
+FORGE_MAX_RETRIES = env.int("FORGE_MAX_RETRIES", default=3)
+FORGE_MAX_RETRY_WAIT = env.float("FORGE_MAX_RETRY_WAIT", default=60.0)
+
+# Git: the bare-repository cache of each worker, and limits on every git call.
+GIT_CACHE_DIR = env.str("GIT_CACHE_DIR", default=str(VAR_DIR / "git-cache"))
+GIT_TIMEOUT = env.float("GIT_TIMEOUT", default=300.0)
+GIT_LOCK_TIMEOUT = env.float("GIT_LOCK_TIMEOUT", default=30.0)
+GIT_EXTRA_HOSTS = env.list("GIT_EXTRA_HOSTS", default=[])
+
 # Secret of the organisation webhook on GitHub; without one, GitHub deliveries are refused.
 GITHUB_WEBHOOK_SECRET = env.str("GITHUB_WEBHOOK_SECRET", default="")
 

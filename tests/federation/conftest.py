@@ -68,17 +68,6 @@ def sleeps():
     return Sleeps()
 
 
-@pytest.fixture
-def forge_settings(localforge, settings, tmp_path):
-    """Point settings at the session's localforge, and the git cache at a temp folder."""
-    settings.GITLAB_URL = localforge.gitlab_url
-    settings.GITLAB_TOKEN = localforge.token
-    settings.GITHUB_API_URL = localforge.github_url
-    settings.GITHUB_TOKEN = localforge.token
-    settings.GIT_CACHE_DIR = str(tmp_path / "cache")
-    return settings
-
-
 def seed_mirror(key, n=3, *, tags=(), branch="main"):
     """A local bare mirror `key` with `n` commits on `branch` and lightweight `tags` at the tip."""
     path = repos.mirror_path(key)
