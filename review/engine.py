@@ -62,7 +62,7 @@ def patent_records(project) -> tuple:
     by_patent: dict[int, tuple] = {}
     for link in PatentLink.objects.filter(project=project).select_related("patent"):
         patent, globs = by_patent.get(link.patent_id, (link.patent, []))
-        globs.append(link.path_glob or "**")
+        globs.append(link.path_glob.strip() or "**")
         by_patent[link.patent_id] = (patent, globs)
     return tuple(
         PatentRecord(

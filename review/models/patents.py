@@ -60,9 +60,16 @@ class PatentLink(models.Model):
         return f"{self.patent.number} → {self.project} {self.path_glob or '*'}"
 
     def matches(self, path: str) -> bool:
+        """Whether `path` is under this link; a malformed glob matches everything (fail closed)."""
         from review.checks.config import path_matches
+        from review.checks.errors import InvalidConfig
 
-        return not self.path_glob or path_matches(path, (self.path_glob,)) is not None
+        if not self.path_glob.strip():
+            return True
+        try:
+            return path_matches(path, (self.path_glob,)) is not None
+        except InvalidConfig:
+            return True
 
 
 class PatentDecision(models.Model):
