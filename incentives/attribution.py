@@ -53,8 +53,15 @@ class OrgIndex:
 
     def memberships_on(self, person_id: int, day: dt.date) -> list[Period]:
         """The person's memberships covering `day`, the most recently started first."""
-        found = [p for p in self._members.get(person_id, ()) if p.covers(day)]
-        found.sort(key=lambda p: (-p.start.toordinal(), self.paths.get(p.team_id, "")))
+        periods = self._members.get(person_id)
+        if not periods:
+            return []
+        if len(periods) == 1:
+            p = periods[0]
+            return [p] if p.start <= day <= p.end else []
+        found = [p for p in periods if p.start <= day <= p.end]
+        if len(found) > 1:
+            found.sort(key=lambda p: (-p.start.toordinal(), self.paths.get(p.team_id, "")))
         return found
 
     def owner_on(self, project_id: int, day: dt.date) -> Period | None:

@@ -58,11 +58,12 @@ def award_in_words(a: Award) -> list[str]:
     teams = ", ".join(t["path"] or "(institute)" for t in f.get("author_teams", [])) or "no team"
     owner = (f.get("owner_team") or {}).get("path")
     day = f.get("landed_on", str(a.landed_on))
+    change = a.change
     landing = {
-        "merge": f"when its merge commit {f.get('merge_sha', '')[:10]} brought it in",
+        "merge": f"when its merge commit {change.merge_sha[:10]} brought it in",
         "history": "by its committer date (first ingest of the history)",
         "seen": "when the sync first saw it on the default branch",
-    }.get(f.get("landing"), "")
+    }.get(change.landing, "")
     if f.get("no_longer_credited"):
         out.append("This change is no longer credited to this person.")
         return out
@@ -78,11 +79,10 @@ def award_in_words(a: Award) -> list[str]:
         )
     factors = f.get("factors")
     if factors:
-        lines = f.get("lines", {})
         acc = f.get("accepted_by")
         out.append(
-            f"Size {factors['size']:g}: {lines.get('added', 0)} lines added and "
-            f"{lines.get('removed', 0)} removed ({lines.get('vendored_or_generated', 0)} more in "
+            f"Size {factors['size']:g}: {change.lines_added} lines added and "
+            f"{change.lines_removed} removed ({change.vendored_lines} more in "
             "vendored or generated files, not counted)."
         )
         out.append(

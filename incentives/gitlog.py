@@ -25,7 +25,6 @@ RS, US, GS = b"\x1e", b"\x1f", b"\x1d"
 LOG_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%ad%x1f%cn%x1f%ce%x1f%cd%x1f%e%x1f%B%x1d"
 _HEADER = re.compile(rb"\A[0-9a-f]{40}\x1f")
 _RECORD_START = re.compile(rb"[0-9a-f]{40}\x1f")
-_NUMSTAT = re.compile(rb"\A\n?(\d+|-)\t(\d+|-)\t(.*)\Z", re.DOTALL)
 _COAUTHOR = re.compile(r"^co-authored-by:\s*(.*?)\s*<([^<>\s]*)>\s*$", re.IGNORECASE | re.MULTILINE)
 _REVERTS = re.compile(r"This reverts commit ([0-9a-f]{40})")
 
@@ -58,6 +57,8 @@ class Commit:
     body: str
     files: list[FileStat] = field(default_factory=list)
     flags: set[str] = field(default_factory=set)
+    _trailers: list | None = None
+    _reverts: str | None = None
 
     @property
     def is_merge(self) -> bool:
@@ -77,14 +78,21 @@ class Commit:
 
     def coauthors(self) -> list[tuple[str, str]]:
         """(name, lower-case email) of each `Co-authored-by` trailer with an email."""
-        return [(n, e.lower()) for n, e in _COAUTHOR.findall(self.body) if "@" in e]
+        if self._trailers is None:
+            body = self.body
+            self._trailers = (
+                [(n, e.lower()) for n, e in _COAUTHOR.findall(body) if "@" in e]
+                if "-by:" in body or "-BY:" in body.upper()
+                else []
+            )
+        return self._trailers
 
     def reverts(self) -> str | None:
         """The sha this commit reverts (`git revert`'s message), else None."""
-        if not self.subject.startswith("Revert"):
-            return None
-        m = _REVERTS.search(self.body)
-        return m.group(1) if m else None
+        if self._reverts is None:
+            m = _REVERTS.search(self.body) if self.body.startswith("Revert") else None
+            self._reverts = m.group(1) if m else ""
+        return self._reverts or None
 
 
 def log_args(tip: str, exclude: Iterable[str] = ()) -> list[str]:
@@ -111,49 +119,64 @@ def read_commits(repo: Path, tip: str, exclude: Iterable[str] = (), *, timeout=N
 
 
 def parse(chunks: Iterable[bytes]) -> Iterator[Commit]:
-    """Parse the `git log` output given as any split of its bytes (memory: one record)."""
+    """Parse the `git log` output given as any split of its bytes (memory: about one record;
+    lines are gathered into ~1 MiB blocks before being scanned, which keeps it fast)."""
     buf = bytearray()
     start = -1  # where the current record's bytes begin (just after its RS)
     scan = 0
+    pending: list[bytes] = []
+    size = 0
+    now = _now_ts()
     for chunk in chunks:
-        buf += chunk
-        while True:
-            p = buf.find(RS, scan)
-            if p < 0:
-                scan = len(buf)
-                break
-            if len(buf) - p - 1 < 41:
-                scan = p  # not enough bytes yet to tell a record start from a stray RS
-                break
-            if _RECORD_START.match(buf, p + 1):
-                if start >= 0:
-                    yield _record(bytes(buf[start:p]))
-                start = p + 1
-            scan = p + 1
-        if start > 65536:
+        pending.append(chunk)
+        size += len(chunk)
+        if size < 1 << 20:
+            continue
+        buf += b"".join(pending)
+        pending, size = [], 0
+        start, scan = yield from _scan(buf, start, scan, now)
+        if start > 0:
             del buf[:start]
             scan -= start
             start = 0
+    buf += b"".join(pending)
+    start, scan = yield from _scan(buf, start, scan, now)
     if start >= 0:
-        yield _record(bytes(buf[start:]))
+        yield _record(bytes(buf[start:]), now)
 
 
-def _record(raw: bytes) -> Commit:
+def _scan(buf: bytearray, start: int, scan: int, now: int):
+    """Yield every complete record in buf; return the new (start, scan)."""
+    while True:
+        p = buf.find(RS, scan)
+        if p < 0:
+            return start, len(buf)
+        if len(buf) - p - 1 < 41:
+            return start, p  # not enough bytes yet to tell a record start from a stray RS
+        if _RECORD_START.match(buf, p + 1):
+            if start >= 0:
+                yield _record(bytes(buf[start:p]), now)
+            start = p + 1
+        scan = p + 1
+
+
+def _record(raw: bytes, now: int) -> Commit:
     fields = raw.split(US, 9)
-    if len(fields) < 10 or not _HEADER.match(raw[:41]):
+    if len(fields) < 10 or not _HEADER.match(raw):
         raise ValueError(f"unparseable git log record: {raw[:80]!r}")
     sha, parents, an, ae, ad, cn, ce, cd, enc, rest = fields
     end = rest.rfind(GS)
     body, tail = (rest[:end], rest[end + 1 :]) if end >= 0 else (rest, b"")
     flags: set[str] = set()
-    author_ts, author_offset = _date(ad, flags, "author")
-    commit_ts, commit_offset = _date(cd, flags, "committer")
+    author_ts, author_offset = _date(ad, flags, "author", now)
+    commit_ts, commit_offset = _date(cd, flags, "committer", now)
     email = _text(ae, flags).strip().lower()
     if not email:
         flags.add("no_author_email")
-    if enc.strip() and enc.strip().lower() not in (b"utf-8", b"utf8"):
+    if enc and enc.strip().lower() not in (b"utf-8", b"utf8"):
         flags.add("legacy_encoding")
-    commit = Commit(
+    text = _text(body, flags)
+    return Commit(
         sha=sha.decode("ascii"),
         parents=parents.decode("ascii").split(),
         author_name=_text(an, flags).strip()[:200],
@@ -164,11 +187,10 @@ def _record(raw: bytes) -> Commit:
         committer_email=_text(ce, flags).strip().lower()[:254],
         commit_ts=commit_ts,
         commit_offset=commit_offset,
-        body=_text(body, flags).replace("\x00", ""),
+        body=text.replace("\x00", "") if "\x00" in text else text,
+        files=_numstat(tail) if len(tail) > 2 else [],
         flags=flags,
     )
-    commit.files = _numstat(tail)
-    return commit
 
 
 def _text(raw: bytes, flags: set[str]) -> str:
@@ -179,27 +201,27 @@ def _text(raw: bytes, flags: set[str]) -> str:
         return raw.decode("utf-8", "replace")
 
 
-def _date(raw: bytes, flags: set[str], who: str) -> tuple[int, int]:
+def _date(raw: bytes, flags: set[str], who: str, now: int) -> tuple[int, int]:
     """`<epoch> <+hhmm>` -> (clamped epoch seconds, offset minutes); odd values are flagged."""
-    parts = raw.split()
+    stamp, _, zone = raw.partition(b" ")
     try:
-        ts = int(parts[0])
-    except (IndexError, ValueError):
+        ts = int(stamp)
+    except ValueError:
         flags.add(f"bad_{who}_date")
         return 0, 0
     offset = 0
-    if len(parts) > 1:
-        m = re.fullmatch(rb"([+-])(\d\d)(\d\d)", parts[1])
-        if m:
-            offset = (int(m.group(2)) * 60 + int(m.group(3))) * (-1 if m.group(1) == b"-" else 1)
-        else:
-            flags.add(f"bad_{who}_date")
-    if abs(offset) > MAX_OFFSET:
+    if len(zone) == 5 and zone[:1] in (b"+", b"-") and zone[1:].isdigit():
+        offset = int(zone[1:3]) * 60 + int(zone[3:5])
+        if zone[:1] == b"-":
+            offset = -offset
+    elif zone:
+        flags.add(f"bad_{who}_date")
+    if offset > MAX_OFFSET or offset < -MAX_OFFSET:
         flags.add(f"odd_{who}_offset")
         offset = 0
     if ts < FAR_PAST:
         flags.add(f"{who}_date_far_past")
-    elif ts > _now_ts() + 86400:
+    elif ts > now + 86400:
         flags.add(f"{who}_date_far_future")
     return min(max(ts, MIN_TS), MAX_TS), offset
 
@@ -211,21 +233,22 @@ def _now_ts() -> int:
 def _numstat(tail: bytes) -> list[FileStat]:
     files: list[FileStat] = []
     tokens = tail.split(b"\x00")
-    i = 0
-    while i < len(tokens):
-        m = _NUMSTAT.match(tokens[i])
+    i, n = 0, len(tokens)
+    while i < n:
+        token = tokens[i]
         i += 1
-        if not m:
+        parts = token.split(b"\t", 2)
+        if len(parts) != 3:
             continue
-        added, removed, path = m.groups()
-        if not path and i + 1 < len(tokens):  # rename or copy: NUL src NUL dst
+        added, removed, path = parts
+        added = added.lstrip(b"\n")
+        if not path and i + 1 < n:  # rename or copy: NUL src NUL dst
             path = tokens[i + 1]
             i += 2
-        files.append(
-            FileStat(
-                path=path.decode("utf-8", "surrogateescape"),
-                added=None if added == b"-" else int(added),
-                removed=None if removed == b"-" else int(removed),
-            )
-        )
+        try:
+            a = None if added == b"-" else int(added)
+            r = None if removed == b"-" else int(removed)
+        except ValueError:
+            continue
+        files.append(FileStat(path.decode("utf-8", "surrogateescape"), a, r))
     return files

@@ -23,13 +23,15 @@ from django.utils import timezone
 from federation import git
 from incentives import gitlog, patchids
 from incentives.attribution import OrgIndex
+from incentives.bulk import dumps, insert, reserve_ids
+from incentives.dedup import Dedup
 from incentives.gitlog import Commit
 from incentives.graph import landing_merges
-from incentives.ledger import award_row, clawback_reverts, credits_of
+from incentives.ledger import AWARD_COLUMNS, award_tuple, clawback_reverts, credits_of
 from incentives.models import Award, Change, ChangeCoauthor, IngestState
 from incentives.policies import PolicyBook
 from incentives.prior import context_for
-from incentives.resolve import identities_for
+from incentives.resolve import Who, identities_for
 from incentives.scoring import ChangeInput, Scorer
 from incentives.vendored import vendored_paths_at
 
@@ -58,6 +60,13 @@ class IngestReport:
     awards_created: int = 0
     clawbacks: int = 0
     seconds: float = 0.0
+    timings: dict = field(default_factory=dict)  # phase -> seconds
+    _mark: float = field(default_factory=time.monotonic, repr=False)
+
+    def lap(self, phase: str) -> None:
+        now = time.monotonic()
+        self.timings[phase] = round(now - self._mark, 4)
+        self._mark = now
 
     def summary(self) -> str:
         by_status = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items())) or "none"
@@ -117,6 +126,8 @@ def ingest(
     with transaction.atomic():
         state, _ = IngestState.objects.get_or_create(project=project, source=source)
         state = IngestState.objects.select_for_update().get(pk=state.pk)
+        # a write first: on SQLite this takes the database's write lock for the whole ingest
+        IngestState.objects.filter(pk=state.pk).update(updated_at=timezone.now())
         report.previous_tip = state.tip
         if state.tip == tip and not full:
             report.seconds = time.monotonic() - started
@@ -125,7 +136,9 @@ def ingest(
         exclude = [state.tip] if state.tip and not full and _has_commit(path, state.tip) else []
         pending_ids = patchids.patch_ids_async(path, tip, exclude, timeout=timeout)
         vendored = vendored_paths_at(path, tip, timeout=timeout)
+        report.lap("attributes")
         commits = list(gitlog.read_commits(path, tip, exclude, timeout=timeout))
+        report.lap("git log")
         _store(project, source, commits, tip, first, seen_at, vendored, pending_ids, report)
         state.tip = tip
         state.commits_read = report.commits_read
@@ -148,23 +161,49 @@ def _landing(commit: Commit, merge: Commit | None, first: bool, seen_at):
     return min(src.committed_at, seen_at), kind
 
 
-def _store(project, source, commits, tip, first, seen_at, vendored, pending_ids, report):
-    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    report.commits_read = len(commits)
-    merges_of = landing_merges(commits, tip)
-    plain = [c for c in commits if not c.is_merge]
-    report.merges = len(commits) - len(plain)
-    if Change.objects.filter(project=project).exists():
-        known = set()
-        shas = [c.sha for c in plain]
-        for i in range(0, len(shas), BATCH):
-            known.update(
-                Change.objects.filter(project=project, sha__in=shas[i : i + BATCH]).values_list(
-                    "sha", flat=True
-                )
+@dataclass(slots=True)
+class NewChange:
+    id: int
+    commit: Commit
+    author: Who | None
+    merge: Commit | None
+    landed_at: dt.datetime
+    landed_on: dt.date
+    landing: str
+    added: int = 0
+    removed: int = 0
+    vendored: int = 0
+    patch_id: str = ""
+    status: str = Change.Status.ELIGIBLE
+    duplicate_of: int | None = None
+    flags: list[str] = field(default_factory=list)
+    coauthors: list[str] = field(default_factory=list)
+
+
+CHANGE_COLUMNS = (
+    "id", "project_id", "sha", "source", "subject", "author_identity_id", "author_name",
+    "committer_identity_id", "authored_at", "author_utc_offset", "committed_at", "landed_at",
+    "landed_on", "landing", "merge_sha", "merge_author_identity_id", "merge_committer_identity_id",
+    "lines_added", "lines_removed", "vendored_lines", "files_changed", "patch_id", "status",
+    "duplicate_of_id", "reverts_sha", "reverted_by_id", "flags", "ingested_at",
+)  # fmt: skip
+
+
+def _known_shas(project, commits: list[Commit]) -> set[str]:
+    if not Change.objects.filter(project=project).exists():
+        return set()
+    known: set[str] = set()
+    shas = [c.sha for c in commits]
+    for i in range(0, len(shas), BATCH):
+        known.update(
+            Change.objects.filter(project=project, sha__in=shas[i : i + BATCH]).values_list(
+                "sha", flat=True
             )
-        report.already_known = len(known)
-        plain = [c for c in plain if c.sha not in known]
+        )
+    return known
+
+
+def _identities(plain: list[Commit], merges) -> tuple[dict[str, Who], int]:
     names: dict[str, str] = {}
     create: set[str] = set()
     for c in plain:
@@ -174,82 +213,102 @@ def _store(project, source, commits, tip, first, seen_at, vendored, pending_ids,
         for name, email in c.coauthors():
             names.setdefault(email, name)
             create.add(email)
-    for m in {id(m): m for m in merges_of.values() if m is not None}.values():
+    for m in {id(m): m for m in merges if m is not None}.values():
         names.setdefault(m.author_email, m.author_name)
         names.setdefault(m.committer_email, m.committer_name)
-    who, report.identities_created = identities_for(names, create=create)
+    return identities_for(names, create=create)
+
+
+def _store(project, source, commits, tip, first, seen_at, vendored, pending_ids, report):
+    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    report.commits_read = len(commits)
+    merges_of = landing_merges(commits, tip)
+    plain = [c for c in commits if not c.is_merge]
+    report.merges = len(commits) - len(plain)
+    known = _known_shas(project, plain)
+    report.already_known = len(known)
+    plain = [c for c in plain if c.sha not in known]
+    who, report.identities_created = _identities(plain, merges_of.values())
     landed = {c.sha: _landing(c, merges_of.get(c.sha), first, seen_at) for c in plain}
     plain.sort(key=lambda c: (landed[c.sha][0], c.author_ts, c.sha))
+    report.lap("identities")
     patch_ids = pending_ids.result()
-    dedup = _Dedup(project, {patch_ids.get(c.sha) for c in plain} - {None})
-
-    changes: list[Change] = []
-    coauthor_emails: dict[str, list[str]] = {}
-    for c in plain:
+    report.lap("patch-id wait")
+    dedup = Dedup(project.id, {patch_ids.get(c.sha) for c in plain} - {None})
+    ids = reserve_ids(Change, len(plain))
+    changes = []
+    is_excluded = vendored.is_excluded
+    for change_id, c in zip(ids, plain, strict=True):
         landed_at, landing = landed[c.sha]
-        merge = merges_of.get(c.sha)
-        author = who.get(c.author_email)
-        added = removed = vendored_lines = 0
+        ch = NewChange(
+            id=change_id,
+            commit=c,
+            author=who.get(c.author_email),
+            merge=merges_of.get(c.sha),
+            landed_at=landed_at,
+            landed_on=landed_at.astimezone(tz).date(),
+            landing=landing,
+            patch_id=patch_ids.get(c.sha, ""),
+        )
         flags = set(c.flags)
         for f in c.files:
             if f.added is None:
                 flags.add("binary")
-                continue
-            if vendored.is_excluded(f.path):
-                vendored_lines += f.added + f.removed
+            elif is_excluded(f.path):
+                ch.vendored += f.added + f.removed
             else:
-                added += f.added
-                removed += f.removed
+                ch.added += f.added
+                ch.removed += f.removed
         if not c.files:
             flags.add("empty")
         if not c.parents:
             flags.add("root")
-        change = Change(
-            project=project,
-            sha=c.sha,
-            source=source,
-            subject=c.subject[:200],
-            author_identity_id=author.identity_id if author else None,
-            author_name=c.author_name,
-            committer_identity_id=_id(who, c.committer_email),
-            authored_at=c.authored_at,
-            author_utc_offset=c.author_offset,
-            committed_at=c.committed_at,
-            landed_at=landed_at,
-            landed_on=landed_at.astimezone(tz).date(),
-            landing=landing,
-            merge_sha=merge.sha if merge else "",
-            merge_author_identity_id=_id(who, merge.author_email) if merge else None,
-            merge_committer_identity_id=_id(who, merge.committer_email) if merge else None,
-            lines_added=added,
-            lines_removed=removed,
-            vendored_lines=vendored_lines,
-            files_changed=len(c.files),
-            patch_id=patch_ids.get(c.sha, ""),
-            reverts_sha=c.reverts() or "",
-            flags=sorted(flags),
-        )
-        change.status = _status(c, change, author)
-        if change.status == Change.Status.ELIGIBLE:
-            dedup.check(change, author)
-        changes.append(change)
-        if co := c.coauthors():
-            coauthor_emails[c.sha] = [email for _, email in co]
-    Change.objects.bulk_create(changes, batch_size=BATCH)
-    dedup.link_batch_duplicates()
+        ch.flags = sorted(flags)
+        ch.status = _status(c, ch)
+        if ch.status == Change.Status.ELIGIBLE:
+            author = ch.author
+            ch.duplicate_of = dedup.first(
+                change_id=change_id,
+                patch_id=ch.patch_id,
+                identity_id=author.identity_id,
+                person_id=author.person_id,
+            )
+            if ch.duplicate_of is not None:
+                ch.status = Change.Status.DUPLICATE
+        if "Co-authored-by" in c.body or "co-authored-by" in c.body.lower():
+            ch.coauthors = list(dict.fromkeys(e for _, e in c.coauthors() if e in who))
+        changes.append(ch)
+    now = timezone.now()
+    report.lap("changes built")
+    insert(Change, CHANGE_COLUMNS, [_change_row(project, source, ch, who, now) for ch in changes])
+    insert(
+        ChangeCoauthor,
+        ("change_id", "identity_id"),
+        [(ch.id, who[e].identity_id) for ch in changes for e in ch.coauthors],
+    )
     report.changes_created = len(changes)
     report.statuses.update(ch.status for ch in changes)
     report.flagged = sum(1 for ch in changes if ch.flags)
-
-    links = [
-        ChangeCoauthor(change=ch, identity_id=who[e].identity_id)
-        for ch in changes
-        for e in dict.fromkeys(coauthor_emails.get(ch.sha, ()))
-        if e in who
-    ]
-    ChangeCoauthor.objects.bulk_create(links, batch_size=BATCH, ignore_conflicts=True)
-    report.awards_created = _award(project, changes, coauthor_emails, who)
+    report.lap("changes stored")
+    report.awards_created = _award(project, changes, who, now)
+    report.lap("awards")
     report.clawbacks = _reverts(project, changes)
+    report.lap("reverts")
+
+
+def _change_row(project, source, ch: NewChange, who, now) -> tuple:
+    c = ch.commit
+    merge = ch.merge
+    return (
+        ch.id, project.id, c.sha, source, c.subject[:200],
+        ch.author.identity_id if ch.author else None, c.author_name,
+        _id(who, c.committer_email), c.authored_at, c.author_offset, c.committed_at,
+        ch.landed_at, ch.landed_on, ch.landing, merge.sha if merge else "",
+        _id(who, merge.author_email) if merge else None,
+        _id(who, merge.committer_email) if merge else None,
+        ch.added, ch.removed, ch.vendored, len(c.files), ch.patch_id, ch.status,
+        ch.duplicate_of, c.reverts() or "", None, dumps(ch.flags), now,
+    )  # fmt: skip
 
 
 def _id(who, email):
@@ -257,140 +316,84 @@ def _id(who, email):
     return w.identity_id if w else None
 
 
-def _status(c: Commit, change: Change, author) -> str:
-    if author is None:
+def _status(c: Commit, ch: NewChange) -> str:
+    if ch.author is None:
         return Change.Status.NO_AUTHOR
-    if author.is_bot:
+    if ch.author.is_bot:
         return Change.Status.BOT
-    if change.reverts_sha:
+    if c.reverts():
         return Change.Status.REVERT
-    if change.lines_added + change.lines_removed == 0:
+    if ch.added + ch.removed == 0:
         return Change.Status.EMPTY
     return Change.Status.ELIGIBLE
 
 
-class _Dedup:
-    """The same patch is counted once: within a project (any source, any branch, rebased or
-    cherry-picked), and across projects when the same person authored both."""
-
-    def __init__(self, project, patch_ids: set[str]):
-        self.project = project
-        self.existing: dict[str, list[tuple]] = {}
-        ids = sorted(patch_ids)
-        for i in range(0, len(ids), BATCH):
-            for row in (
-                Change.objects.filter(
-                    patch_id__in=ids[i : i + BATCH], status=Change.Status.ELIGIBLE
-                )
-                .order_by("landed_at", "id")
-                .values_list(
-                    "patch_id",
-                    "id",
-                    "project_id",
-                    "author_identity_id",
-                    "author_identity__person_id",
-                )
-            ):
-                self.existing.setdefault(row[0], []).append(row[1:])
-        self.batch: dict[str, Change] = {}
-        self.batch_dups: list[Change] = []
-
-    def check(self, change: Change, author) -> None:
-        pid = change.patch_id
-        if not pid:
-            return
-        person = author.person_id if author else None
-        for change_id, project_id, identity_id, person_id in self.existing.get(pid, ()):
-            same_author = identity_id == change.author_identity_id or (
-                person is not None and person_id == person
-            )
-            if project_id == self.project.id or same_author:
-                change.status = Change.Status.DUPLICATE
-                change.duplicate_of_id = change_id
-                return
-        first = self.batch.get(pid)
-        if first is not None:
-            change.status = Change.Status.DUPLICATE
-            self.batch_dups.append((change, first))
-            return
-        self.batch[pid] = change
-
-    def link_batch_duplicates(self) -> None:
-        for dup, first in self.batch_dups:
-            dup.duplicate_of = first
-        Change.objects.bulk_update([d for d, _ in self.batch_dups], ["duplicate_of"])
-
-
-def _award(project, changes: list[Change], coauthor_emails, who) -> int:
-    by_identity = {w.identity_id: w for w in who.values()}
+def _award(project, changes: list[NewChange], who, now) -> int:
     inputs = []
     for ch in changes:
         if ch.status != Change.Status.ELIGIBLE:
             continue
-        a = by_identity.get(ch.author_identity_id)
-        author = (a.person_id, a.value, a.is_bot) if a else (None, "", False)
-        co = [
-            (who[e].person_id, e, who[e].is_bot)
-            for e in coauthor_emails.get(ch.sha, ())
-            if e in who
-        ]
-        acceptors = [
-            (w.person_id, w.value)
-            for w in (
-                by_identity.get(ch.merge_author_identity_id),
-                by_identity.get(ch.merge_committer_identity_id),
-            )
-            if w is not None and w.person_id
-        ]
-        credits = credits_of(author, co)
+        a = ch.author
+        co = [(who[e].person_id, e, who[e].is_bot) for e in ch.coauthors]
+        credits = credits_of((a.person_id, a.value, a.is_bot), co)
         if not credits:
             continue
+        acceptors = []
+        if ch.merge is not None:
+            for email in (ch.merge.author_email, ch.merge.committer_email):
+                w = who.get(email)
+                if w is not None and w.person_id:
+                    acceptors.append((w.person_id, w.value))
         inputs.append(
             ChangeInput(
                 change_id=ch.id,
                 project_id=project.id,
-                sha=ch.sha,
+                sha=ch.commit.sha,
                 landed_at=ch.landed_at,
                 landed_on=ch.landed_on,
                 landing=ch.landing,
-                lines_added=ch.lines_added,
-                lines_removed=ch.lines_removed,
-                vendored_lines=ch.vendored_lines,
+                lines_added=ch.added,
+                lines_removed=ch.removed,
+                vendored_lines=ch.vendored,
                 credits=credits,
                 acceptors=acceptors,
-                merge_sha=ch.merge_sha,
+                merge_sha=ch.merge.sha if ch.merge else "",
             )
         )
     if not inputs:
         return 0
-    people = {p for ci in inputs for p, _ in ci.credits} | {
-        p for ci in inputs for p, _ in ci.acceptors
-    }
+    people = {p for ci in inputs for p, _ in ci.credits + ci.acceptors}
     book = PolicyBook()
     org = OrgIndex(person_ids=people, project_ids=[project.id])
     scorer = Scorer(org, book, context_for(project, inputs, book))
-    rows = [award_row(d) for ci in inputs for d in scorer.score(ci) if d.change_count]
-
-    Award.objects.bulk_create(rows, batch_size=BATCH)
-    return len(rows)
+    rows = [award_tuple(d, now) for ci in inputs for d in scorer.score(ci) if d.change_count]
+    return insert(Award, AWARD_COLUMNS, rows)
 
 
-def _reverts(project, changes: list[Change]) -> int:
-    reverts = [ch for ch in changes if ch.status == Change.Status.REVERT and ch.reverts_sha]
+@dataclass(frozen=True)
+class RevertInfo:
+    id: int
+    sha: str
+    landed_at: dt.datetime
+
+
+def _reverts(project, changes: list[NewChange]) -> int:
+    reverts = [ch for ch in changes if ch.status == Change.Status.REVERT and ch.commit.reverts()]
     if not reverts:
         return 0
+    wanted = [r.commit.reverts() for r in reverts]
     targets = {
         t.sha: t
-        for t in Change.objects.filter(
-            project=project, sha__in=[r.reverts_sha for r in reverts]
-        ).select_related("duplicate_of")
+        for t in Change.objects.filter(project=project, sha__in=wanted).select_related(
+            "duplicate_of"
+        )
     }
     pairs = []
     for r in reverts:
-        t = targets.get(r.reverts_sha)
+        t = targets.get(r.commit.reverts())
         if t is None:
             continue
         if t.status == Change.Status.DUPLICATE and t.duplicate_of is not None:
             t = t.duplicate_of
-        pairs.append((r, t))
+        pairs.append((RevertInfo(r.id, r.commit.sha, r.landed_at), t))
     return clawback_reverts(pairs, PolicyBook())

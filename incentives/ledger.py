@@ -60,7 +60,21 @@ def award_row(d: Desired, *, kind=Award.Kind.AWARD, points=None, count=None, seq
     )
 
 
-def clawback_reverts(pairs: list[tuple[Change, Change]], book: PolicyBook) -> int:
+AWARD_COLUMNS = (
+    "change_id", "person_id", "kind", "seq", "points", "change_count", "policy_id", "landed_on",
+    "project_id", "from_team_id", "to_team_id", "facts", "reason", "created_at",
+)  # fmt: skip
+
+
+def award_tuple(d: Desired, now) -> tuple:
+    """An `award` row for bulk.insert, in AWARD_COLUMNS order."""
+    return (
+        d.change_id, d.person_id, Award.Kind.AWARD, 0, d.points, d.change_count, d.policy_id,
+        d.landed_on, d.project_id, d.from_team_id, d.to_team_id, d.facts_json, "", now,
+    )  # fmt: skip
+
+
+def clawback_reverts(pairs: list[tuple], book: PolicyBook) -> int:
     """For each (revert, reverted change) landing within the policy's window: mark the change
     reverted and write a negative `revert` row cancelling each person's net points."""
     rows, marked = [], []
@@ -71,7 +85,7 @@ def clawback_reverts(pairs: list[tuple[Change, Change]], book: PolicyBook) -> in
         age = revert.landed_at - target.landed_at
         if age > dt.timedelta(days=window) or age < dt.timedelta(0):
             continue
-        target.reverted_by = revert
+        target.reverted_by_id = revert.id
         marked.append(target)
         net = (
             Award.objects.filter(change=target)

@@ -81,16 +81,28 @@ class Change(models.Model):
         MERGE = "merge", "Merge commit"
         SEEN = "seen", "First seen by the sync"
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="changes")
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="changes", db_index=False
+    )
     sha = models.CharField(max_length=40)
     source = models.CharField(max_length=16, default="gitlab")
     subject = models.CharField(max_length=200, blank=True)
     author_identity = models.ForeignKey(
-        Identity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Identity,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     author_name = models.CharField(max_length=200, blank=True)
     committer_identity = models.ForeignKey(
-        Identity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Identity,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     authored_at = models.DateTimeField()
     author_utc_offset = models.SmallIntegerField(default=0, help_text="Minutes east of UTC.")
@@ -100,10 +112,20 @@ class Change(models.Model):
     landing = models.CharField(max_length=8, choices=Landing.choices)
     merge_sha = models.CharField(max_length=40, blank=True)
     merge_author_identity = models.ForeignKey(
-        Identity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Identity,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     merge_committer_identity = models.ForeignKey(
-        Identity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Identity,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     lines_added = models.PositiveIntegerField(default=0, help_text="Authored lines only.")
     lines_removed = models.PositiveIntegerField(default=0, help_text="Authored lines only.")
@@ -112,11 +134,19 @@ class Change(models.Model):
     patch_id = models.CharField(max_length=40, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ELIGIBLE)
     duplicate_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
     )
     reverts_sha = models.CharField(max_length=40, blank=True)
     reverted_by = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     flags = models.JSONField(default=list, blank=True)
     ingested_at = models.DateTimeField(auto_now_add=True)
@@ -163,22 +193,39 @@ class Award(models.Model):
         REVERT = "revert", "Revert claw-back"
         ADJUSTMENT = "adjustment", "Adjustment"
 
-    change = models.ForeignKey(Change, on_delete=models.CASCADE, related_name="awards")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="awards")
+    change = models.ForeignKey(
+        Change, on_delete=models.CASCADE, related_name="awards", db_index=False
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="awards", db_index=False
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.AWARD)
     seq = models.PositiveSmallIntegerField(default=0, help_text="Numbers adjustments 1, 2, ...")
     points = models.DecimalField(max_digits=10, decimal_places=2)
     change_count = models.SmallIntegerField(
-        default=1, help_text="+1 when the row makes the change count as cross-team, -1 undoes it."
+        default=1,
+        help_text="+1 when the row makes the change count as cross-team, -1 undoes it.",
     )
-    policy = models.ForeignKey(ScoringPolicy, on_delete=models.PROTECT, related_name="awards")
+    policy = models.ForeignKey(
+        ScoringPolicy, on_delete=models.PROTECT, related_name="awards", db_index=False
+    )
     landed_on = models.DateField()
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
     from_team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     to_team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     facts = models.JSONField(default=dict)
     reason = models.CharField(max_length=300, blank=True)

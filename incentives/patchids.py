@@ -2,7 +2,8 @@
 
 ONE `git log -p` over the range is piped into ONE `git patch-id --stable`. The diff uses no
 context lines (`-U0`), so a change rebased or cherry-picked onto other surrounding code keeps
-its patch id; renames are detected (`-M`), and binary changes hash their content (`--binary`).
+its patch id; binary changes hash their content (`--binary`). Renames are not detected (a
+move hashes as delete + add, the same way on every copy), which keeps this second diff cheap.
 It runs in a background thread while the ingest parses the metadata log.
 
 federation.git has no way yet to stream one command's output into another's stdin, so the
@@ -25,7 +26,7 @@ def patch_log_args(tip: str, exclude: Iterable[str] = ()) -> list[str]:
         "log",
         "-p",
         "-U0",
-        "-M",
+        "--no-renames",
         "--binary",
         "--no-merges",
         "--no-color",

@@ -20,6 +20,7 @@ Same-team changes score nothing.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from incentives.attribution import OrgIndex
 from incentives.policies import PolicyBook
 
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 
 
 @dataclass(slots=True)
@@ -63,7 +65,11 @@ class Desired:
     policy_id: int
     from_team_id: int | None
     to_team_id: int | None
-    facts: dict
+    facts_json: str  # the facts used, serialised (see Scorer.score for the keys)
+
+    @property
+    def facts(self) -> dict:
+        return json.loads(self.facts_json)
 
 
 @dataclass
@@ -101,115 +107,126 @@ class Scorer:
         self.book = book
         self.context = context or Context()
         self.pinned = pinned or {}  # change id -> policy id to keep
+        self._json: dict = {}
 
     def policy_for(self, ci: ChangeInput):
         pinned = self.pinned.get(ci.change_id)
         return self.book.by_id[pinned] if pinned else self.book.on(ci.landed_on)
 
     def score(self, ci: ChangeInput) -> list[Desired]:
-        """One Desired per credited person, in credit order (same-team ones score 0)."""
+        """One Desired per credited person, in credit order (same-team ones score 0).
+
+        Facts: cross_team, identity, landed_on, author_teams [{id, path, membership}],
+        owner_team {id, path, ownership}, owner_team_ids, include_subteams, policy_version,
+        and for points: accepted_by, factors {base, size, acceptance, novelty, damping,
+        share} and formula. The JSON is assembled from cached pieces (it is written for
+        every award of a 50,000-commit ingest)."""
         policy = self.policy_for(ci)
         day = ci.landed_on
         owner = self.org.owner_on(ci.project_id, day)
         owner_set = (
             self.org.owner_teams(owner.team_id, policy.include_subteams) if owner else frozenset()
         )
+        to_team = owner.team_id if owner else None
         share = 1.0 / len(ci.credits) if ci.credits else 0.0
-        accepted_by = self._acceptor(ci, owner_set, day)
+        accepted_by = self._acceptor(ci, owner_set, day) if owner else None
+        head = self._head(owner, owner_set, policy)
         out = []
         for person_id, identity in ci.credits:
             teams = self.org.memberships_on(person_id, day)
             cross = owner is not None and not any(m.team_id in owner_set for m in teams)
-            facts = {
-                "cross_team": cross,
-                "identity": identity,
-                "landed_at": ci.landed_at.isoformat(),
-                "landed_on": day.isoformat(),
-                "landing": ci.landing,
-                "merge_sha": ci.merge_sha,
-                "author_teams": [
-                    {"id": m.team_id, "path": self.org.paths.get(m.team_id), "membership": m.row_id}
-                    for m in teams
-                ],
-                "owner_team": (
-                    {
-                        "id": owner.team_id,
-                        "path": self.org.paths.get(owner.team_id),
-                        "ownership": owner.row_id,
-                    }
-                    if owner
-                    else None
-                ),
-                "owner_team_ids": sorted(owner_set),
-                "include_subteams": policy.include_subteams,
-                "lines": {
-                    "added": ci.lines_added,
-                    "removed": ci.lines_removed,
-                    "vendored_or_generated": ci.vendored_lines,
-                },
-                "policy_version": policy.version,
-            }
             from_team = teams[0].team_id if teams else None
-            to_team = owner.team_id if owner else None
+            common = (
+                f'"identity":{self._str(identity)},"landed_on":"{day.isoformat()}",'
+                f'"author_teams":{self._teams(teams)},{head}'
+            )
             if not cross or ci.reverted:
-                if ci.reverted:
-                    facts["reverted"] = True
+                tail = ',"reverted":true' if ci.reverted else ""
+                facts = f'{{"cross_team":{"true" if cross else "false"},{common}{tail}}}'
                 out.append(
-                    Desired(
-                        ci.change_id,
-                        person_id,
-                        ci.project_id,
-                        day,
-                        Decimal("0.00"),
-                        0,
-                        policy.id,
-                        from_team,
-                        to_team,
-                        facts,
-                    )
-                )
+                    Desired(ci.change_id, person_id, ci.project_id, day, ZERO, 0, policy.id,
+                            from_team, to_team, facts)
+                )  # fmt: skip
                 if cross:  # a reverted change still shaped what came after it
                     self._remember(ci, person_id, to_team, policy)
                 continue
-            factors = self._factors(ci, person_id, to_team, policy, accepted_by, share)
-            value = float(policy.base_points)
-            for name in ("size", "acceptance", "novelty", "damping", "share"):
-                value *= factors[name]
-            points = to_points(value)
-            facts["accepted_by"] = accepted_by
-            facts["factors"] = {"base": float(policy.base_points)} | {
-                k: _num(v) for k, v in factors.items()
-            }
-            facts["formula"] = (
-                f"{float(policy.base_points):g} × "
-                + " × ".join(f"{_num(factors[k]):g}" for k in factors)
-                + f" = {points}"
+            size, acceptance, novelty, damping = self._factors(
+                ci, person_id, to_team, policy, accepted_by
+            )
+            base = float(policy.base_points)
+            points = to_points(base * size * acceptance * novelty * damping * share)
+            nums = [_num(x) for x in (size, acceptance, novelty, damping, share)]
+            formula = f"{base:g} × " + " × ".join(f"{x:g}" for x in nums) + f" = {points}"
+            facts = (
+                f'{{"cross_team":true,{common},"accepted_by":{self._accepted(accepted_by)},'
+                f'"factors":{{"base":{base!r},"size":{nums[0]!r},"acceptance":{nums[1]!r},'
+                f'"novelty":{nums[2]!r},"damping":{nums[3]!r},"share":{nums[4]!r}}},'
+                f'"formula":"{formula}"}}'
             )
             out.append(
-                Desired(
-                    ci.change_id,
-                    person_id,
-                    ci.project_id,
-                    day,
-                    points,
-                    1,
-                    policy.id,
-                    from_team,
-                    to_team,
-                    facts,
-                )
-            )
+                Desired(ci.change_id, person_id, ci.project_id, day, points, 1, policy.id,
+                        from_team, to_team, facts)
+            )  # fmt: skip
             self._remember(ci, person_id, to_team, policy)
         return out
 
-    def _acceptor(self, ci: ChangeInput, owner_set, day) -> dict | None:
+    # -- cached JSON pieces ------------------------------------------------------------------
+
+    def _str(self, value: str) -> str:
+        got = self._json.get(value)
+        if got is None:
+            got = self._json[value] = json.dumps(value, ensure_ascii=False)
+        return got
+
+    def _teams(self, teams: list) -> str:
+        key = tuple(teams)
+        got = self._json.get(key)
+        if got is None:
+            got = self._json[key] = json.dumps(
+                [{"id": m.team_id, "path": self.org.paths.get(m.team_id), "membership": m.row_id}
+                 for m in teams],
+                ensure_ascii=False,
+            )  # fmt: skip
+        return got
+
+    def _head(self, owner, owner_set, policy) -> str:
+        key = ("head", owner, policy.id)
+        got = self._json.get(key)
+        if got is None:
+            own = (
+                {"id": owner.team_id, "path": self.org.paths.get(owner.team_id),
+                 "ownership": owner.row_id}
+                if owner else None
+            )  # fmt: skip
+            got = self._json[key] = (
+                f'"owner_team":{json.dumps(own, ensure_ascii=False)},'
+                f'"owner_team_ids":{json.dumps(sorted(owner_set))},'
+                f'"include_subteams":{"true" if policy.include_subteams else "false"},'
+                f'"policy_version":{policy.version}'
+            )
+        return got
+
+    def _accepted(self, accepted_by) -> str:
+        if accepted_by is None:
+            return "null"
+        key = ("acc", *accepted_by)
+        got = self._json.get(key)
+        if got is None:
+            identity, person, membership = accepted_by
+            got = self._json[key] = json.dumps(
+                {"identity": identity, "person": person, "membership": membership},
+                ensure_ascii=False,
+            )
+        return got
+
+    def _acceptor(self, ci: ChangeInput, owner_set, day) -> tuple | None:
         for person_id, identity in ci.acceptors:
             for m in self.org.memberships_on(person_id, day):
                 if m.team_id in owner_set:
-                    return {"identity": identity, "person": person_id, "membership": m.row_id}
+                    return (identity, person_id, m.row_id)
         return None
 
-    def _factors(self, ci, person_id, to_team, policy, accepted_by, share) -> dict[str, float]:
+    def _factors(self, ci, person_id, to_team, policy, accepted_by) -> tuple[float, ...]:
         size = size_of(policy, ci.lines)
         acceptance = float(policy.acceptance_owner if accepted_by else policy.acceptance_other)
         novelty = (
@@ -223,13 +240,7 @@ class Scorer:
             if before:
                 gained = size_of(policy, before + ci.lines) - size_of(policy, before)
                 damping = gained / size
-        return {
-            "size": size,
-            "acceptance": acceptance,
-            "novelty": novelty,
-            "damping": damping,
-            "share": share,
-        }
+        return size, acceptance, novelty, damping
 
     def _remember(self, ci: ChangeInput, person_id: int, to_team, policy) -> None:
         self.context.seen_teams.add((person_id, to_team))

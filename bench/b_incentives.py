@@ -1,0 +1,276 @@
+"""Incentives: ingest throughput (against `git log --numstat` of the same range), incremental
+ingest latency after a one-commit push, and the quarter leaderboard at a million awards."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import subprocess
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from bench._fastimport import git_env
+from bench.b_git import run_git_log_numstat
+from bench.registry import BenchContext, benchmark, measure
+
+START = dt.date(2023, 1, 1)
+
+
+def _rev_count(repo: Path, rev: str) -> int:
+    out = subprocess.run(
+        ["git", "-C", str(repo), "rev-list", "--count", rev],
+        capture_output=True,
+        env=git_env(),
+        check=True,
+    )
+    return int(out.stdout)
+
+
+def _project(h, name: str):
+    """The org of the generated history (imported once) and a project owned by its first team."""
+    from people.models import Team
+    from people.services import org_import
+    from projects.models import Ownership, Project
+
+    if not Team.objects.filter(path=h.teams[0]).exists():
+        org_import(text=Path(h.org_csv).read_text(encoding="utf-8"), create_teams=True)
+    project, made = Project.objects.get_or_create(
+        path=f"bench/{name}",
+        defaults={
+            "gitlab_id": 10_000 + Project.objects.count(),
+            "name": name,
+            "web_url": f"http://gitlab.example/bench/{name}",
+            "clone_url": f"http://gitlab.example/bench/{name}.git",
+            "created_on": START,
+            "summary": "benchmark project",
+        },
+    )
+    if made:
+        owner = Team.objects.get(path=h.teams[0])
+        Ownership.objects.create(project=project, team=owner, start=START)
+    return project
+
+
+def _reset_ingest() -> None:
+    """Forget every ingested change and award (untimed), so the next ingest starts over."""
+    from django.db import connection
+
+    from incentives.models import Award, Change, ChangeCoauthor, IngestState
+    from people.models import Identity
+
+    with connection.cursor() as cur:
+        for model in (Award, ChangeCoauthor, Change, IngestState):
+            cur.execute(f"DELETE FROM {model._meta.db_table}")  # noqa: S608 - table names
+        cur.execute(f"DELETE FROM {Identity._meta.db_table} WHERE person_id IS NULL")  # noqa: S608
+
+
+@benchmark(
+    "ingest_commits_per_s",
+    unit="commits/s",
+    target="ratio >= 0.7",
+    needs=("db", "git"),
+    description="End-to-end first ingest of the default branch vs git log --numstat of it",
+)
+def ingest_rate(ctx: BenchContext):
+    from incentives.ingest import ingest
+
+    commits = ctx.size(full=50_000, quick=2_000)
+    h = ctx.history(commits, authors=ctx.size(300, 40), teams=ctx.size(20, 6))
+    project = _project(h, "ingest")
+    in_range = _rev_count(h.repo_path, "refs/heads/main")
+    ours, base, reports = [], [], []
+    for i in range(ctx.size(3, 2)):
+        _reset_ingest()
+        runs = [
+            (ours, lambda: reports.append(ingest(project=project, repo=h.repo_path))),
+            (base, lambda: run_git_log_numstat(h.repo_path, "refs/heads/main")),
+        ]
+        for samples, fn in runs if i % 2 == 0 else reversed(runs):
+            t0 = time.perf_counter()
+            fn()
+            samples.append(time.perf_counter() - t0)
+    report = reports[-1]
+    if report.commits_read != in_range:
+        raise AssertionError(f"ingest read {report.commits_read} commits, expected {in_range}")
+    median = sorted(ours)[len(ours) // 2]
+    base_median = sorted(base)[len(base) // 2]
+    return ctx.figure(
+        round(in_range / median, 1),
+        baseline_name="git_log_numstat_commits_per_s",
+        baseline_value=round(in_range / base_median, 1),
+        params={
+            "commits_in_range": in_range,
+            "changes_stored": report.changes_created,
+            "awards": report.awards_created,
+            "statuses": dict(report.statuses),
+            "ingest_seconds": [round(s, 3) for s in ours],
+            "git_log_seconds": [round(s, 3) for s in base],
+            "baseline_command": "git log --numstat -M refs/heads/main (bench.b_git)",
+        },
+    )
+
+
+@benchmark(
+    "ingest_incremental_ms",
+    unit="ms",
+    target="<= 150 ms",
+    needs=("db", "git"),
+    description="Ingest after a one-commit push on top of an ingested history (median of 20)",
+)
+def ingest_incremental(ctx: BenchContext):
+    from bench.generate import append_commits
+    from incentives.ingest import ingest
+
+    commits = ctx.size(full=50_000, quick=2_000)
+    h = ctx.history(commits, authors=ctx.size(300, 40), teams=ctx.size(20, 6), private=True)
+    project = _project(h, "incremental")
+    _reset_ingest()
+    ingest(project=project, repo=h.repo_path)
+    samples, reads = [], []
+    for i in range(20):
+        append_commits(h.repo_path, 1, seed=ctx.seed * 1000 + i)
+        t0 = time.perf_counter()
+        report = ingest(project=project, repo=h.repo_path)
+        samples.append(time.perf_counter() - t0)
+        reads.append(report.commits_read)
+    if set(reads) != {1}:
+        raise AssertionError(f"each incremental ingest should read 1 commit, read {reads}")
+    ordered = sorted(samples)
+    return ctx.figure(
+        round(1000 * (ordered[9] + ordered[10]) / 2, 2),
+        params={
+            "history_commits": commits,
+            "ms": {
+                "min": round(1000 * ordered[0], 2),
+                "p95": round(1000 * ordered[18], 2),
+                "max": round(1000 * ordered[-1], 2),
+            },
+            "n": 20,
+        },
+    )
+
+
+def _load_awards(ctx: BenchContext, people: int, awards: int) -> None:
+    """Teams, projects, people, changes and awards spread over 2023-2024 (bulk, untimed)."""
+    from django.db import connection
+
+    from incentives.models import Award, Change
+    from incentives.policies import policy_default
+    from people.models import Person
+    from people.services import team_ensure_path
+    from projects.models import Project
+
+    rng = random.Random(ctx.seed)
+    teams = [team_ensure_path(path=f"Division {d}/Team {t}").id for d in range(8) for t in range(5)]
+    Project.objects.bulk_create(
+        Project(
+            gitlab_id=500_000 + i,
+            path=f"lb/p{i}",
+            name=f"p{i}",
+            web_url=f"http://gitlab.example/lb/p{i}",
+            clone_url=f"http://gitlab.example/lb/p{i}.git",
+            created_on=START,
+            summary="leaderboard benchmark",
+        )
+        for i in range(300)
+    )
+    projects = list(Project.objects.filter(path__startswith="lb/").values_list("id", flat=True))
+    owner = {p: rng.choice(teams) for p in projects}
+    Person.objects.bulk_create(
+        (Person(name=f"Person {i}", email=f"lb{i}@inst.example") for i in range(people)),
+        batch_size=5000,
+    )
+    person_ids = list(Person.objects.filter(email__startswith="lb").values_list("id", flat=True))
+    home = {p: rng.choice(teams) for p in person_ids}
+    policy = policy_default().id
+    days = (dt.date(2024, 12, 31) - START).days + 1
+    now = dt.datetime.now(dt.UTC)
+    n_changes = awards // 2
+    change_rows, award_rows = [], []
+    for c in range(n_changes):
+        day = START + dt.timedelta(days=rng.randrange(days))
+        project = rng.choice(projects)
+        at = dt.datetime.combine(day, dt.time(3), tzinfo=dt.UTC)
+        change_rows.append(
+            (project, f"{c:040x}", "gitlab", "change", "", at, 540, at, at, day, "history", "",
+             rng.randrange(1, 300), rng.randrange(0, 50), 0, 1, "", "eligible", "", "[]", now)
+        )  # fmt: skip
+    _copy_or_bulk(connection, Change, [
+        "project_id", "sha", "source", "subject", "author_name", "authored_at",
+        "author_utc_offset", "committed_at", "landed_at", "landed_on", "landing", "merge_sha",
+        "lines_added", "lines_removed", "vendored_lines", "files_changed", "patch_id", "status",
+        "reverts_sha", "flags", "ingested_at",
+    ], change_rows)  # fmt: skip
+    ids = list(Change.objects.order_by("id").values_list("id", "project_id", "landed_on"))
+    for change_id, project, day in ids:
+        for person in rng.sample(person_ids, 2):
+            points = Decimal(rng.randrange(500, 6750)) / 100
+            award_rows.append(
+                (change_id, person, "award", 0, points, 1, policy, day, project, home[person],
+                 owner[project], "{}", "", now)
+            )  # fmt: skip
+    _copy_or_bulk(connection, Award, [
+        "change_id", "person_id", "kind", "seq", "points", "change_count", "policy_id",
+        "landed_on", "project_id", "from_team_id", "to_team_id", "facts", "reason", "created_at",
+    ], award_rows)  # fmt: skip
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(f"VACUUM ANALYZE {Award._meta.db_table}")  # as autovacuum would
+
+
+def _copy_or_bulk(connection, model, columns: list[str], rows: list[tuple]) -> None:
+    table = model._meta.db_table
+    if connection.vendor == "postgresql":
+        with (
+            connection.cursor() as cur,
+            cur.cursor.copy(
+                f"COPY {table} ({', '.join(columns)}) FROM STDIN"  # noqa: S608 - constant names
+            ) as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    placeholders = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cur:
+        for i in range(0, len(rows), 20_000):
+            cur.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",  # noqa: S608
+                rows[i : i + 20_000],
+            )
+
+
+@benchmark(
+    "leaderboard_p95_ms",
+    unit="ms",
+    target="<= 100 ms on postgresql",
+    needs=("db",),
+    description="Quarter leaderboard by person (page of 50, rank changes), p95 of 20",
+)
+def leaderboard_p95(ctx: BenchContext):
+    from incentives.leaderboards import leaderboard
+    from incentives.models import Award
+    from incentives.periods import period_of
+
+    people, awards = ctx.size(10_000, 1_000), ctx.size(1_000_000, 50_000)
+    t0 = time.perf_counter()
+    _load_awards(ctx, people, awards)
+    load_s = time.perf_counter() - t0
+    quarter = period_of("quarter", dt.date(2024, 11, 15))
+    m = measure(lambda: leaderboard(by="person", period=quarter, limit=50), repeat=20, warmup=2)
+    board = m.result
+    if len(board.rows) != 50 or board.rows[0].previous_rank is None:
+        raise AssertionError("leaderboard returned an unexpected page")
+    return ctx.figure(
+        round(m.p95 * 1000, 2),
+        params={
+            "awards": Award.objects.count(),
+            "awards_in_quarter": Award.objects.filter(
+                landed_on__range=(quarter.start, quarter.end)
+            ).count(),
+            "people_ranked": board.total,
+            "ms": m.summary(scale=1000, digits=2),
+            "load_seconds": round(load_s, 1),
+            "query": "leaderboard(by='person', period=2024-Q4, limit=50) incl. previous ranks",
+        },
+    )
