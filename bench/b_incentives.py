@@ -202,7 +202,11 @@ def _load_awards(ctx: BenchContext, people: int, awards: int) -> None:
         "lines_added", "lines_removed", "vendored_lines", "files_changed", "patch_id", "status",
         "reverts_sha", "flags", "ingested_at",
     ], change_rows)  # fmt: skip
-    ids = list(Change.objects.order_by("id").values_list("id", "project_id", "landed_on"))
+    ids = list(
+        Change.objects.filter(project_id__in=projects)
+        .order_by("id")
+        .values_list("id", "project_id", "landed_on")
+    )
     for change_id, project, day in ids:
         for person in rng.sample(person_ids, 2):
             points = Decimal(rng.randrange(500, 6750)) / 100

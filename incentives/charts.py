@@ -18,15 +18,15 @@ def _short(label: str, n: int = 22) -> str:
     return label if len(label) <= n else "…" + label[-(n - 1) :]
 
 
-def heatmap(flow: Flow, *, cell: int = 34) -> SafeString:
+def heatmap(flow: Flow, *, cell: int = 48) -> SafeString:
     """Contributor teams (rows) × owner teams (columns); darker = more points."""
     teams = flow.teams
     if not teams:
         return mark_safe(
             '<p class="text-muted" data-testid="flow-empty">No cross-team work in this period.</p>'
         )
-    left, top = 180, 140
-    width, height = left + cell * len(teams) + 10, top + cell * len(teams) + 10
+    left, top = 180, 150
+    width, height = left + cell * len(teams) + 130, top + cell * len(teams) + 10
     top_points = float(flow.max_points) or 1.0
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" data-testid="flow-heatmap" '
@@ -60,7 +60,7 @@ def heatmap(flow: Flow, *, cell: int = 34) -> SafeString:
                 color = "#fff" if share > 0.55 else "#212529"
                 parts.append(
                     f'<text x="{x + (cell - 2) / 2:.0f}" y="{y + cell / 2 + 3:.0f}" '
-                    f'text-anchor="middle" font-size="9" fill="{color}">{float(points):.0f}</text>'
+                    f'text-anchor="middle" font-size="10" fill="{color}">{float(points):.0f}</text>'
                 )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every label is escaped above
@@ -91,7 +91,7 @@ def trend_chart(
             f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#e9ecef"/>'
             f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{max_p * frac:.0f}</text>'
             f'<text x="{left + plot_w + 4}" y="{y + 4:.1f}" fill="rgb({GREEN})">'
-            f"{max_n * frac:.0f}</text>"
+            f"{max_n * frac:g}</text>"
         )
     points_line = []
     label_every = max(1, len(series) // 8)
