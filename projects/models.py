@@ -10,7 +10,8 @@ from people.models import Team, periods_overlap
 
 
 def new_key() -> str:
-    return secrets.token_urlsafe(12)
+    """The project's key in webhook URLs and cache paths: hex, so it never starts with '-'."""
+    return secrets.token_hex(12)
 
 
 def new_secret() -> str:

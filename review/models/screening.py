@@ -17,7 +17,8 @@ class Severity(models.TextChoices):
 
 # A finding of these severities blocks the disclosure until it is fixed or waived (the engine's
 # own summary counts blockers as blocking too, and `manage.py screen` exits 1 on them).
-BLOCKING_SEVERITIES = (Severity.BLOCKER,)
+# The spec: a finding blocks unless waived. Only `info` findings are for information alone.
+BLOCKING_SEVERITIES = (Severity.BLOCKER, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 SEVERITY_ORDER = {s: i for i, s in enumerate(Severity.values)}
 
 

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 def walk(world):
     d = submitted(world)
-    finish_screening(d, [FakeFinding(severity="low", fingerprint="fp-low")])
+    finish_screening(d, [FakeFinding(severity="info", fingerprint="fp-info")])
     services.disclosure_comment(disclosure=d, by=world.legal, text="=cmd|' /C calc'!A0")
     sign_all(world, d)
     services.disclosure_approve(disclosure=d, by=world.chair)

@@ -34,7 +34,7 @@ def test_a_lane_is_signed_only_by_its_assignees(world):
 
 def test_same_team_member_may_not_act(world):
     """tina is on the committee with every lane, but her team owns the project."""
-    d = in_review(world, [FakeFinding(severity="low", fingerprint="fp-l")])
+    d = in_review(world, [FakeFinding(severity="info", fingerprint="fp-i")])
     with pytest.raises(NotAllowed, match="Your team"):
         services.disclosure_lane_sign_off(disclosure=d, lane="legal", by=world.teammate)
     with pytest.raises(NotAllowed, match="Your team"):

@@ -1,10 +1,12 @@
 """Every move of the disclosure state machine, and the moves it refuses (nothing changes)."""
 
+import datetime as dt
+
 import pytest
 from celery import current_app
 from django.core import mail
 
-from review import selectors, services
+from review import selectors, services, waivers
 from review.errors import InvalidInput, NotAllowed, WrongState
 from review.models import AuditEntry, Disclosure, Screening, Vote
 from tests.review import workflow_fixtures
@@ -72,7 +74,7 @@ def test_clean_screening_goes_to_review_and_asks_every_lane(
 ):
     d = submitted(world)
     with django_capture_on_commit_callbacks(execute=True):
-        finish_screening(d, [FakeFinding(severity="medium", fingerprint="fp-m")])
+        finish_screening(d, [FakeFinding(severity="info", fingerprint="fp-i")])
     assert d.state == State.IN_REVIEW
     assert transitions(d)[-2:] == [("submitted", "screening"), ("screening", "in_review")]
     to = {addr for m in mail.outbox for addr in m.to}
@@ -89,9 +91,23 @@ def test_blocking_finding_fails_the_screening(world):
     assert selectors.findings_blocking(selectors.current_screening(d)).count() == 1
 
 
-def test_high_finding_does_not_block(world):
+@pytest.mark.parametrize("severity", ["high", "medium", "low"])
+def test_any_finding_but_info_blocks_until_waived(world, severity):
     d = submitted(world)
-    finish_screening(d, [FakeFinding(severity="high", fingerprint="fp-h")])
+    finish_screening(d, [FakeFinding(severity=severity, fingerprint="fp-x")])
+    assert d.state == State.SCREEN_FAILED
+    waivers.waiver_create(
+        disclosure=d, finding=d.screenings.get().findings.get(), by=world.security,
+        lane="security", reason="Accepted: test data", owner=world.researcher,
+        expires_on=dt.date.today() + dt.timedelta(days=30),
+    )  # fmt: skip
+    d.refresh_from_db()
+    assert d.state == State.IN_REVIEW
+
+
+def test_info_finding_does_not_block(world):
+    d = submitted(world)
+    finish_screening(d, [FakeFinding(severity="info", fingerprint="fp-i")])
     assert d.state == State.IN_REVIEW
 
 
