@@ -9,6 +9,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from review.schedule import BEAT_SCHEDULE as REVIEW_BEAT_SCHEDULE
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("OSP_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -201,6 +203,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ROUTES = {"federation.tasks.*": {"queue": "git"}}
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Periodic work (run `celery -A config beat`): each app keeps its own entries in schedule.py.
+CELERY_BEAT_SCHEDULE = {**REVIEW_BEAT_SCHEDULE}
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", "English"), ("ko", "한국어")]
