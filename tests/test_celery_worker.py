@@ -35,7 +35,7 @@ def celery_worker_process(broker_url, postgres, transactional_db):
             "config",
             "worker",
             "-Q",
-            "default",
+            "default,git",
             "--pool",
             "solo",
             "--concurrency",
