@@ -67,6 +67,8 @@ def test_own_secret_rules(secrets, content, rule):
         "DATABASE_URL=postgres://app:${DB_PASSWORD}@db/app\n",
         "url = 'postgres://user:<password>@host/db'\n",
         "url = 'postgres://user@host/db'\n",
+        "e.g. ``redis://:secret@localhost:6379/0``\n",
+        "amqp://[USER:PASSWORD@]BROKER_ADDRESS[:PORT][/VIRTUALHOST]\n",
         "key = AKIAIOSFODNN7EXAMPLE  # the AWS documentation key\n",
         "token = glpat-short\n",
         "def get_password():\n    return os.environ['PASSWORD']\n",
@@ -323,3 +325,22 @@ def test_secrets_in_commit_messages(secrets):
         "f" * 40,
     )
     assert GITLAB_TOKEN not in finding.message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqla+mysql://root:masterkey@localhost/",
+        "postgresql+psycopg2://scott:tiger@localhost/db",
+        "jdbc:postgresql://svc:Pw0rd99@db:5432/app",
+    ],
+)
+def test_connection_strings_with_drivers(secrets, url):
+    assert rules(secrets, memfile("docs/db.md", f"use {url}\n")) == [
+        ("connection-string-password", 1)
+    ]
+
+
+def test_other_schemes_are_left_to_detect_secrets(secrets):
+    found = rules(secrets, memfile("a.md", "see https://user:pa55w0rd@example.org/x\n"))
+    assert found == [("ds/BasicAuthDetector", 1)]
