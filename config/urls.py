@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("hooks/gitlab/<str:key>/", webhooks.gitlab_hook, name="hook-gitlab"),
+    path("hooks/github/", webhooks.github_hook, name="hook-github"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(router.urls)),
     path("api/v1/me/", MeView.as_view(), name="api-me"),

@@ -1,16 +1,19 @@
 """The sync pipeline: fetch into the bare cache, then update what we know about the project.
 
-Steps run in order: fetch, ingest (incentives), facts (README, CONTRIBUTING, language) and
-the activity rollups of the catalogue. Delta screening and publishing join here.
+Steps run in order: fetch; for a released project, the public mirror (screen the delta, publish
+the clean part, hold the rest: federation.mirror); then ingest (incentives), facts (README,
+CONTRIBUTING, language) and the activity rollups of the catalogue.
+
+One sync per project at a time (federation.lease): a sync that finds another one running is
+recorded as skipped and makes the running one go round once more, so nothing is lost.
 """
 
 import logging
 
-from django.utils import timezone
-
-from federation import facts, repos
+from federation import facts, lease, mirror, repos
 from federation.models import SyncRun
 from federation.registration import gitlab, hook_url
+from federation.runs import run_failed, run_finished
 from incentives import selectors as incentive_selectors
 from incentives import services as incentive_services
 from projects import services as project_services
@@ -22,7 +25,10 @@ log = logging.getLogger(__name__)
 def hooks_install(*, project: Project) -> str:
     """Install (or update) the project's GitLab webhook; idempotent."""
     hook = gitlab().ensure_hook(
-        project.gitlab_id, hook_url(project), project.hook_secret, events=("push", "merge_request")
+        project.gitlab_id,
+        hook_url(project),
+        project.hook_secret,
+        events=("push", "tag_push", "merge_request"),
     )
     project_services.project_hook_state_set(project=project, state=Project.HookState.INSTALLED)
     return f"hook {hook.id}"
@@ -37,27 +43,52 @@ def fetch(*, project: Project) -> repos.MirrorUpdate:
     return repos.ensure_mirror(project.key, info.url, info)
 
 
-def sync(*, project: Project, trigger: str) -> dict:
+def sync(*, project: Project, trigger: str, attempt: int = 1) -> dict:
+    """Sync the project, once or (when asked meanwhile) again; every round is a SyncRun."""
+    token = lease.acquire(project.pk)
+    if token is None:
+        run = SyncRun.objects.create(
+            project=project,
+            trigger=trigger,
+            attempt=attempt,
+            detail={"note": "another sync of this project was running; it goes once more"},
+        )
+        run_finished(run, SyncRun.Status.SKIPPED)
+        return {"project": project.path, "run": run.pk, "status": run.status}
+    try:
+        while True:
+            result = sync_once(project=project, trigger=trigger, attempt=attempt)
+            if not lease.release(project.pk, token):
+                return result
+            trigger, attempt = "rerun", 1
+    except BaseException:
+        lease.drop(project.pk, token)
+        raise
+
+
+def sync_once(*, project: Project, trigger: str, attempt: int = 1) -> dict:
     """One sync run, recorded in the history whatever happens."""
-    run = SyncRun.objects.create(project=project, trigger=trigger)
+    run = SyncRun.objects.create(project=project, trigger=trigger, attempt=attempt)
     try:
         result = sync_steps(project=project, run=run)
     except Exception as exc:
-        run.status, run.error = SyncRun.Status.FAILED, f"{exc.__class__.__name__}: {exc}"[:2000]
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
+        run_failed(run, exc)
         raise
-    run.status, run.finished_at = SyncRun.Status.SUCCEEDED, timezone.now()
-    run.save(
-        update_fields=["status", "finished_at", "refs_before", "refs_after", "commits_ingested"]
-    )
+    run_finished(run, result["status"])
     return result
 
 
-def sync_steps(*, project: Project, run: SyncRun) -> dict:
+def sync_steps(*, project: Project, run: SyncRun, screen=None) -> dict:
     update = fetch(project=project)
     run.refs_before, run.refs_after = update.old, update.new
     tip = update.new.get(f"refs/heads/{project.default_branch}")
+    status = SyncRun.Status.SUCCEEDED
+    outcome = mirror.mirror_sync(project=project, update=update, run=run, screen=screen)
+    if outcome is not None:
+        status = outcome.status
+        run.commits_published, run.commits_held = outcome.published, outcome.held
+        run.commits_skipped = outcome.skipped
+        run.detail = {**run.detail, **outcome.detail}
     if tip is not None:
         report = incentive_services.ingest(project=project)
         run.commits_ingested = report.commits_read
@@ -78,4 +109,10 @@ def sync_steps(*, project: Project, run: SyncRun) -> dict:
             last_commit_at=activity.last_commit_at,
         )
     log.info("synced %s (%s): %d ref change(s)", project.path, run.trigger, len(update.changes))
-    return {"project": project.path, "tip": tip, "changes": len(update.changes), "run": run.pk}
+    return {
+        "project": project.path,
+        "tip": tip,
+        "changes": len(update.changes),
+        "run": run.pk,
+        "status": status,
+    }

@@ -6,19 +6,27 @@ import hmac
 import json
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from federation.forges.errors import PayloadError
-from federation.forges.payloads import parse_gitlab_merge_request, parse_gitlab_push
-from federation.models import WebhookDelivery
+from federation.forges.payloads import (
+    parse_github_pull_request,
+    parse_github_push,
+    parse_gitlab_merge_request,
+    parse_gitlab_push,
+)
+from federation.models import Mirror, WebhookDelivery
 from projects.models import Project
 
 log = logging.getLogger(__name__)
 MAX_BODY = 5 * 1024 * 1024
 GITLAB_EVENTS = {"Push Hook", "Tag Push Hook", "Merge Request Hook"}
+GITHUB_EVENTS = {"push", "pull_request", "ping"}
+PR_ACTIONS = {"opened", "reopened", "synchronize", "edited", "closed"}
 
 
 def refuse(status: int, message: str) -> JsonResponse:
@@ -84,6 +92,8 @@ def gitlab_hook(request, key: str):
         return refuse(400, "The payload is for another project.")
     delivery_id = request.headers.get("X-Gitlab-Event-UUID") or hashlib.sha256(body).hexdigest()
     wanted = event != "Merge Request Hook" and parsed.ref == f"refs/heads/{project.default_branch}"
+    if event != "Merge Request Hook" and parsed.is_tag:
+        wanted = _tag_mirrored(project, parsed.short_ref)
     if event == "Merge Request Hook":
         wanted = parsed.state == "merged" and parsed.target_branch == project.default_branch
     detail = {"ref": getattr(parsed, "ref", None), "after": getattr(parsed, "after", None)}
@@ -100,3 +110,99 @@ def gitlab_hook(request, key: str):
 
             transaction.on_commit(lambda: sync_project.delay(project.pk, trigger="push"))
     return JsonResponse({"detail": outcome, "delivery": delivery.pk}, status=202)
+
+
+def _tag_mirrored(project, name: str) -> bool:
+    from federation.models import PublishRules
+
+    rules = PublishRules.objects.filter(project=project).only("tag_pattern").first()
+    if rules is None or not rules.tag_pattern:
+        return False
+    import fnmatch
+
+    released = Mirror.objects.filter(project=project, state=Mirror.State.ACTIVE).exists()
+    return released and fnmatch.fnmatchcase(name, rules.tag_pattern)
+
+
+def github_signature_ok(secret: str, body: bytes, header: str) -> bool:
+    """X-Hub-Signature-256: "sha256=" + HMAC-SHA256(secret, raw body), compared in constant time."""
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), header.strip().encode())
+
+
+@csrf_exempt
+@require_POST
+def github_hook(request):
+    """GitHub deliveries for the public repositories (push, pull_request, ping)."""
+    secret = getattr(settings, "GITHUB_WEBHOOK_SECRET", "")
+    if not secret:
+        return refuse(403, "No webhook secret is configured; GitHub deliveries are refused.")
+    body = read_body(request)
+    if body is None:
+        return refuse(413, "Body over 5 MB.")
+    signature = request.headers.get("X-Hub-Signature-256", "")
+    if not signature:
+        return refuse(401, "Missing X-Hub-Signature-256.")
+    if not github_signature_ok(secret, body, signature):
+        log.warning("github hook: wrong signature")
+        return refuse(403, "Wrong X-Hub-Signature-256.")
+    event = request.headers.get("X-GitHub-Event", "")
+    delivery_id = request.headers.get("X-GitHub-Delivery") or hashlib.sha256(body).hexdigest()
+    if event not in GITHUB_EVENTS:
+        return refuse(400, f"Unsupported event {event!r}.")
+    if event == "ping":
+        return JsonResponse({"detail": "pong"}, status=200)
+    try:
+        payload = json.loads(body)
+        parsed = (
+            parse_github_push(payload) if event == "push" else parse_github_pull_request(payload)
+        )
+    except (ValueError, PayloadError) as exc:
+        return refuse(400, f"Malformed payload: {exc}")
+    mirror = (
+        Mirror.objects.filter(github_path__iexact=parsed.project_path, state=Mirror.State.ACTIVE)
+        .select_related("project")
+        .first()
+    )
+    work, detail = _github_work(event, parsed, mirror)
+    outcome = WebhookDelivery.Outcome.QUEUED if work else WebhookDelivery.Outcome.IGNORED
+    with transaction.atomic():
+        delivery = record(
+            forge="github", delivery_id=delivery_id, event=event,
+            project=mirror.project if mirror else None, outcome=outcome, detail=detail,
+        )  # fmt: skip
+        if delivery is None:
+            return JsonResponse({"detail": "Duplicate delivery; already handled."}, status=200)
+        if work:
+            transaction.on_commit(work)
+    return JsonResponse({"detail": outcome, "delivery": delivery.pk}, status=202)
+
+
+def _github_work(event, parsed, mirror):
+    """(what to queue after the commit or None, what to record)."""
+    if mirror is None:
+        return None, {"repository": parsed.project_path, "why": "not a mirror we keep"}
+    project_id = mirror.project_id
+    if event == "push":
+        detail = {"ref": parsed.ref, "after": parsed.after}
+        ours = parsed.after == mirror.public_sha or parsed.ref != f"refs/heads/{mirror.branch}"
+        if ours:  # our own push coming back, or a ref we do not mirror
+            return None, detail
+
+        def check():
+            from federation.tasks import sync_project
+
+            sync_project.delay(project_id, trigger="github-push")
+
+        return check, detail
+    detail = {"number": parsed.number, "action": parsed.action, "head": parsed.head_sha}
+    if parsed.action not in PR_ACTIONS or parsed.target_branch != mirror.branch:
+        return None, detail
+    number = parsed.number
+
+    def import_pr():
+        from federation.tasks import import_pull_request
+
+        import_pull_request.delay(project_id, number)
+
+    return import_pr, detail
