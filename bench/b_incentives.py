@@ -79,6 +79,9 @@ def ingest_rate(ctx: BenchContext):
     h = ctx.history(commits, authors=ctx.size(300, 40), teams=ctx.size(20, 6))
     project = _project(h, "ingest")
     in_range = _rev_count(h.repo_path, "refs/heads/main")
+    _reset_ingest()
+    ingest(project=project, repo=h.repo_path)  # warm-up (page cache, imports), not timed
+    run_git_log_numstat(h.repo_path, "refs/heads/main")
     ours, base, reports = [], [], []
     for i in range(ctx.size(3, 2)):
         _reset_ingest()
@@ -224,6 +227,8 @@ def _load_awards(ctx: BenchContext, people: int, awards: int) -> None:
 
 
 def _copy_or_bulk(connection, model, columns: list[str], rows: list[tuple]) -> None:
+    from django.db import transaction
+
     table = model._meta.db_table
     if connection.vendor == "postgresql":
         with (
@@ -236,7 +241,7 @@ def _copy_or_bulk(connection, model, columns: list[str], rows: list[tuple]) -> N
                 copy.write_row(row)
         return
     placeholders = ", ".join(["%s"] * len(columns))
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
         for i in range(0, len(rows), 20_000):
             cur.executemany(
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",  # noqa: S608

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from django.db import connection
@@ -67,20 +67,31 @@ def _sqlite_rows(rows: list[tuple]) -> list[tuple]:
     return out
 
 
-def insert(model, columns: Sequence[str], rows: list[tuple]) -> int:
-    """Insert `rows` (tuples in `columns` order) into `model`'s table."""
-    if not rows:
-        return 0
+def insert(model, columns: Sequence[str], rows: Iterable[tuple]) -> int:
+    """Insert `rows` (tuples in `columns` order; any iterable, consumed once) into `model`'s
+    table. On PostgreSQL rows are streamed into COPY as they are produced, so building them
+    overlaps with the server storing them."""
     table = model._meta.db_table
     names = ", ".join(columns)
+    count = 0
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             with cur.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:  # noqa: S608
+                write = copy.write_row
                 for row in rows:
-                    copy.write_row(row)
-            return len(rows)
+                    write(row)
+                    count += 1
+            return count
         marks = ", ".join(["%s"] * len(columns))
         sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 - constant names
-        for i in range(0, len(rows), BATCH):
-            cur.executemany(sql, _sqlite_rows(rows[i : i + BATCH]))
-    return len(rows)
+        batch: list[tuple] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == BATCH:
+                cur.executemany(sql, _sqlite_rows(batch))
+                count += len(batch)
+                batch = []
+        if batch:
+            cur.executemany(sql, _sqlite_rows(batch))
+            count += len(batch)
+    return count

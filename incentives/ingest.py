@@ -144,6 +144,8 @@ def ingest(
         state.commits_read = report.commits_read
         state.changes_created = report.changes_created
         state.save()
+        report.lap("bookkeeping")
+    report.lap("commit")
     report.seconds = time.monotonic() - started
     log.info("ingest %s", report.summary())
     return report
@@ -280,7 +282,7 @@ def _store(project, source, commits, tip, first, seen_at, vendored, pending_ids,
         changes.append(ch)
     now = timezone.now()
     report.lap("changes built")
-    insert(Change, CHANGE_COLUMNS, [_change_row(project, source, ch, who, now) for ch in changes])
+    insert(Change, CHANGE_COLUMNS, (_change_row(project, source, ch, who, now) for ch in changes))
     insert(
         ChangeCoauthor,
         ("change_id", "identity_id"),
@@ -290,7 +292,7 @@ def _store(project, source, commits, tip, first, seen_at, vendored, pending_ids,
     report.statuses.update(ch.status for ch in changes)
     report.flagged = sum(1 for ch in changes if ch.flags)
     report.lap("changes stored")
-    report.awards_created = _award(project, changes, who, now)
+    report.awards_created = _award(project, changes, who, now, report)
     report.lap("awards")
     report.clawbacks = _reverts(project, changes)
     report.lap("reverts")
@@ -307,7 +309,7 @@ def _change_row(project, source, ch: NewChange, who, now) -> tuple:
         _id(who, merge.author_email) if merge else None,
         _id(who, merge.committer_email) if merge else None,
         ch.added, ch.removed, ch.vendored, len(c.files), ch.patch_id, ch.status,
-        ch.duplicate_of, c.reverts() or "", None, dumps(ch.flags), now,
+        ch.duplicate_of, c.reverts() or "", None, dumps(ch.flags) if ch.flags else "[]", now,
     )  # fmt: skip
 
 
@@ -328,7 +330,7 @@ def _status(c: Commit, ch: NewChange) -> str:
     return Change.Status.ELIGIBLE
 
 
-def _award(project, changes: list[NewChange], who, now) -> int:
+def _award(project, changes: list[NewChange], who, now, report) -> int:
     inputs = []
     for ch in changes:
         if ch.status != Change.Status.ELIGIBLE:
@@ -366,7 +368,8 @@ def _award(project, changes: list[NewChange], who, now) -> int:
     book = PolicyBook()
     org = OrgIndex(person_ids=people, project_ids=[project.id])
     scorer = Scorer(org, book, context_for(project, inputs, book))
-    rows = [award_tuple(d, now) for ci in inputs for d in scorer.score(ci) if d.change_count]
+    report.lap("scoring setup")
+    rows = (award_tuple(d, now) for ci in inputs for d in scorer.score(ci) if d.change_count)
     return insert(Award, AWARD_COLUMNS, rows)
 
 

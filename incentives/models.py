@@ -103,6 +103,7 @@ class Change(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     authored_at = models.DateTimeField()
     author_utc_offset = models.SmallIntegerField(default=0, help_text="Minutes east of UTC.")
@@ -118,6 +119,7 @@ class Change(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     merge_committer_identity = models.ForeignKey(
         Identity,
@@ -126,6 +128,7 @@ class Change(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     lines_added = models.PositiveIntegerField(default=0, help_text="Authored lines only.")
     lines_removed = models.PositiveIntegerField(default=0, help_text="Authored lines only.")
@@ -207,7 +210,11 @@ class Award(models.Model):
         help_text="+1 when the row makes the change count as cross-team, -1 undoes it.",
     )
     policy = models.ForeignKey(
-        ScoringPolicy, on_delete=models.PROTECT, related_name="awards", db_index=False
+        ScoringPolicy,
+        on_delete=models.PROTECT,
+        related_name="awards",
+        db_index=False,
+        db_constraint=False,
     )
     landed_on = models.DateField()
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -218,6 +225,7 @@ class Award(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     to_team = models.ForeignKey(
         Team,
@@ -226,6 +234,7 @@ class Award(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     facts = models.JSONField(default=dict)
     reason = models.CharField(max_length=300, blank=True)

@@ -134,7 +134,11 @@ class Scorer:
         out = []
         for person_id, identity in ci.credits:
             teams = self.org.memberships_on(person_id, day)
-            cross = owner is not None and not any(m.team_id in owner_set for m in teams)
+            cross = owner is not None
+            for m in teams:
+                if m.team_id in owner_set:
+                    cross = False
+                    break
             from_team = teams[0].team_id if teams else None
             common = (
                 f'"identity":{self._str(identity)},"landed_on":"{day.isoformat()}",'
