@@ -22,17 +22,13 @@ from django.utils import timezone
 
 from federation import git
 from incentives import gitlog, patchids
-from incentives.attribution import OrgIndex
+from incentives.awarding import award_new_changes, claw_back_reverts
 from incentives.bulk import dumps, insert, reserve_ids
 from incentives.dedup import Dedup
 from incentives.gitlog import Commit
 from incentives.graph import landing_merges
-from incentives.ledger import AWARD_COLUMNS, award_tuple, clawback_reverts, credits_of
-from incentives.models import Award, Change, ChangeCoauthor, IngestState
-from incentives.policies import PolicyBook
-from incentives.prior import context_for
+from incentives.models import Change, ChangeCoauthor, IngestState
 from incentives.resolve import Who, identities_for
-from incentives.scoring import ChangeInput, Scorer
 from incentives.vendored import vendored_paths_at
 
 log = logging.getLogger(__name__)
@@ -292,9 +288,9 @@ def _store(project, source, commits, tip, first, seen_at, vendored, pending_ids,
     report.statuses.update(ch.status for ch in changes)
     report.flagged = sum(1 for ch in changes if ch.flags)
     report.lap("changes stored")
-    report.awards_created = _award(project, changes, who, now, report)
+    report.awards_created = award_new_changes(project, changes, who, now, report)
     report.lap("awards")
-    report.clawbacks = _reverts(project, changes)
+    report.clawbacks = claw_back_reverts(project, changes)
     report.lap("reverts")
 
 
@@ -328,75 +324,3 @@ def _status(c: Commit, ch: NewChange) -> str:
     if ch.added + ch.removed == 0:
         return Change.Status.EMPTY
     return Change.Status.ELIGIBLE
-
-
-def _award(project, changes: list[NewChange], who, now, report) -> int:
-    inputs = []
-    for ch in changes:
-        if ch.status != Change.Status.ELIGIBLE:
-            continue
-        a = ch.author
-        co = [(who[e].person_id, e, who[e].is_bot) for e in ch.coauthors]
-        credits = credits_of((a.person_id, a.value, a.is_bot), co)
-        if not credits:
-            continue
-        acceptors = []
-        if ch.merge is not None:
-            for email in (ch.merge.author_email, ch.merge.committer_email):
-                w = who.get(email)
-                if w is not None and w.person_id:
-                    acceptors.append((w.person_id, w.value))
-        inputs.append(
-            ChangeInput(
-                change_id=ch.id,
-                project_id=project.id,
-                sha=ch.commit.sha,
-                landed_at=ch.landed_at,
-                landed_on=ch.landed_on,
-                landing=ch.landing,
-                lines_added=ch.added,
-                lines_removed=ch.removed,
-                vendored_lines=ch.vendored,
-                credits=credits,
-                acceptors=acceptors,
-                merge_sha=ch.merge.sha if ch.merge else "",
-            )
-        )
-    if not inputs:
-        return 0
-    people = {p for ci in inputs for p, _ in ci.credits + ci.acceptors}
-    book = PolicyBook()
-    org = OrgIndex(person_ids=people, project_ids=[project.id])
-    scorer = Scorer(org, book, context_for(project, inputs, book))
-    report.lap("scoring setup")
-    rows = (award_tuple(d, now) for ci in inputs for d in scorer.score(ci) if d.change_count)
-    return insert(Award, AWARD_COLUMNS, rows)
-
-
-@dataclass(frozen=True)
-class RevertInfo:
-    id: int
-    sha: str
-    landed_at: dt.datetime
-
-
-def _reverts(project, changes: list[NewChange]) -> int:
-    reverts = [ch for ch in changes if ch.status == Change.Status.REVERT and ch.commit.reverts()]
-    if not reverts:
-        return 0
-    wanted = [r.commit.reverts() for r in reverts]
-    targets = {
-        t.sha: t
-        for t in Change.objects.filter(project=project, sha__in=wanted).select_related(
-            "duplicate_of"
-        )
-    }
-    pairs = []
-    for r in reverts:
-        t = targets.get(r.commit.reverts())
-        if t is None:
-            continue
-        if t.status == Change.Status.DUPLICATE and t.duplicate_of is not None:
-            t = t.duplicate_of
-        pairs.append((RevertInfo(r.id, r.commit.sha, r.landed_at), t))
-    return clawback_reverts(pairs, PolicyBook())
