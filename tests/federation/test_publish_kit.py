@@ -86,6 +86,16 @@ class Fed:
         git(*args, self.glp.http_url, f"{rev}:refs/heads/{ref}", cwd=self.work,
             header=self.glp.header)  # fmt: skip
 
+    def glp_unprotect(self) -> None:
+        """localforge protects only GitLab's default branch: make another one the default, so
+        `main` (the project's branch for us) can be force-pushed like on a real GitLab."""
+        import gitlab
+
+        git("push", "-q", self.glp.http_url, "HEAD:refs/heads/protected-default", cwd=self.work,
+            header=self.glp.header)  # fmt: skip
+        gl = gitlab.Gitlab(self.localforge.gitlab_url, private_token=self.localforge.token)
+        gl.projects.update(self.glp.id, {"default_branch": "protected-default"})
+
     def tag(self, name: str, rev: str = "HEAD") -> None:
         git("tag", name, rev, cwd=self.work)
         git("push", "-q", self.glp.http_url, f"refs/tags/{name}", cwd=self.work,
@@ -154,6 +164,46 @@ class Fed:
         header = self.localforge.git_auth_header(self.localforge.token)
         git("clone", "-q", "--mirror", self.mirror.clone_url, str(dest), header=header)
         return dest
+
+    def github_clone(self, url=None, token=None) -> Path:
+        """A working clone of a GitHub repository (the mirror by default), as `token`."""
+        dest = self.tmp / f"gh-work-{secrets.token_hex(4)}"
+        header = self.localforge.git_auth_header(token or self.localforge.token)
+        git("clone", "-q", url or self.mirror.clone_url, str(dest), header=header)
+        return dest
+
+    def github_commit(self, work: Path, files, message, *, branch="main", author=OUTSIDER,
+                      token=None, url=None) -> str:  # fmt: skip
+        """Commit in a GitHub working clone and push `branch` (directly, like an outsider)."""
+        if git("rev-parse", "--abbrev-ref", "HEAD", cwd=work).stdout.strip() != branch:
+            git("checkout", "-q", "-B", branch, cwd=work)
+        for name, content in files.items():
+            (work / name).parent.mkdir(parents=True, exist_ok=True)
+            (work / name).write_text(content)
+        git("add", "-A", cwd=work)
+        env = {"GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1],
+               "GIT_COMMITTER_NAME": author[0], "GIT_COMMITTER_EMAIL": author[1]}  # fmt: skip
+        git("commit", "-q", "-m", message, cwd=work, env=env)
+        header = self.localforge.git_auth_header(token or self.localforge.token)
+        git("push", "-q", url or self.mirror.clone_url, f"HEAD:refs/heads/{branch}", cwd=work,
+            header=header)  # fmt: skip
+        return head(work)
+
+    def github_api(self, method, path, token=None, **json_body):
+        response = self.localforge.session.request(
+            method,
+            f"{self.localforge.github_url}{path}",
+            headers={"Authorization": f"token {token or self.localforge.token}"},
+            json=json_body or None,
+        )
+        assert response.status_code < 300, response.text
+        return response.json() if response.content else None
+
+    def open_pr(self, head_ref, title, *, token=None, body="Please merge") -> int:
+        path = self.mirror.github_path
+        pr = self.github_api("POST", f"/repos/{path}/pulls", token=token, title=title,
+                             head=head_ref, base=self.mirror.branch, body=body)  # fmt: skip
+        return pr["number"]
 
     def public_files(self, rev=None) -> set[str]:
         clone = self.public_clone()
