@@ -18,10 +18,10 @@ from .config import LeakRules
 from .errors import InvalidConfig
 from .gitsource import CommitInfo
 
-_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_LABEL = r"(?>[a-z0-9-]{1,63})"  # atomic: no backtracking inside a label
 _HOST_START = r"(?<![\w.@-])"
 _HOST_END = r"(?![\w-]|\.[a-z0-9])"
-_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\d|\.\d)")
+_IPV4 = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\d|\.\d)")
 TLDS = frozenset(
     [
         "com",
@@ -97,53 +97,58 @@ RULE_LABELS = {
 }
 
 
-def _glob_to_host_regex(glob: str) -> tuple[re.Pattern[str], bool]:
+def _glob_to_host_regex(glob: str) -> tuple[str, re.Pattern[str], bool]:
+    """(the glob's longest literal piece, its regex, whether to check the TLD)."""
+    pieces = glob.lower().split("*")
     parts = []
-    for i, piece in enumerate(glob.lower().split("*")):
+    for i, piece in enumerate(pieces):
         if i:
             parts.append(rf"{_LABEL}(?:\.{_LABEL})*")
         parts.append(re.escape(piece))
     body = "".join(parts)
-    return re.compile(_HOST_START + "(" + body + ")" + _HOST_END, re.IGNORECASE), glob.endswith("*")
+    regex = re.compile(_HOST_START + "(" + body + ")" + _HOST_END, re.IGNORECASE)
+    return max(pieces, key=len), regex, glob.endswith("*")
+
+
+def _word_start(text: str, start: int) -> bool:
+    return start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_")
 
 
 class _Rules:
+    """The compiled rules. Every regex runs only when a literal it needs is in the text
+    (checked with ``in`` on the lowercased text), so most files cost a few substring scans."""
+
     def __init__(self, rules: LeakRules):
         self.hosts = [_glob_to_host_regex(g) for g in rules.host_globs if g.strip()]
         self.networks = [ipaddress.ip_network(n, strict=False) for n in rules.private_networks]
-        domains = "|".join(re.escape(d.lower()) for d in rules.email_domains if d.strip())
-        self.email = (
-            re.compile(
-                rf"(?<![\w.+-])[\w.+-]+@(?:[\w-]+\.)*(?:{domains})(?![\w-]|\.\w)", re.IGNORECASE
-            )
-            if domains
-            else None
+        self.domains = [d.lower() for d in rules.email_domains if d.strip()]
+        alternatives = "|".join(re.escape(d) for d in self.domains)
+        self.email = re.compile(
+            rf"(?<![\w.+-])[\w.+-]+@(?:[\w-]+\.)*(?:{alternatives})(?![\w-]|\.\w)", re.IGNORECASE
         )
-        try:
-            self.staff = [re.compile(p) for p in rules.staff_id_patterns]
-        except re.error as exc:
-            raise InvalidConfig(f"bad staff id pattern: {exc}") from exc
-        words = [w for w in rules.codenames if w.strip()]
-        self.codename = (
-            re.compile(
-                r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.IGNORECASE
-            )
-            if words
-            else None
-        )
-        terms = [t for t in rules.terms if t.strip()]
-        self.terms = (
-            re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE) if terms else None
-        )
+        self.staff = []
+        for pattern in rules.staff_id_patterns:
+            bounded = pattern.startswith(r"\b")  # checked by hand: keeps a literal prefix
+            try:
+                self.staff.append((re.compile(pattern[2:] if bounded else pattern), bounded))
+            except re.error as exc:
+                raise InvalidConfig(f"bad staff id pattern {pattern!r}: {exc}") from exc
+        words = [w.lower() for w in rules.codenames if w.strip()]
+        self.codename = _words(words, bounded=True) if words else None
+        terms = [t.lower() for t in rules.terms if t.strip()]
+        self.terms = _words(terms, bounded=False) if terms else None
 
     def matches(self, text: str) -> Iterator[tuple[str, int, str]]:
         """(rule, offset, matched text) for every hit, e-mail addresses before hostnames."""
+        low = text.lower()
         taken: list[tuple[int, int]] = []
-        if self.email is not None:
+        if self.domains and "@" in text and any(d in low for d in self.domains):
             for m in self.email.finditer(text):
                 taken.append(m.span())
                 yield "internal-email", m.start(), m.group(0)
-        for regex, check_tld in self.hosts:
+        for literal, regex, check_tld in self.hosts:
+            if literal not in low:
+                continue
             for m in regex.finditer(text):
                 host = m.group(1)
                 if check_tld and host.rsplit(".", 1)[-1].lower() not in TLDS:
@@ -152,23 +157,37 @@ class _Rules:
                     continue
                 taken.append(m.span())
                 yield "internal-host", m.start(), host
-        if self.networks and "." in text:
+        if self.networks:
             for m in _IPV4.finditer(text):
+                start = m.start()
+                if start and (text[start - 1].isdigit() or text[start - 1] == "."):
+                    continue
                 try:
                     addr = ipaddress.IPv4Address(m.group(0))
                 except ValueError:
                     continue
                 if any(addr in net for net in self.networks):
-                    yield "private-ip", m.start(), m.group(0)
-        for regex in self.staff:
+                    yield "private-ip", start, m.group(0)
+        for regex, bounded in self.staff:
             for m in regex.finditer(text):
-                yield "staff-id", m.start(), m.group(0)
-        if self.codename is not None:
-            for m in self.codename.finditer(text):
-                yield "codename", m.start(), m.group(0)
-        if self.terms is not None:
-            for m in self.terms.finditer(text):
-                yield "confidential-term", m.start(), m.group(0)
+                if not bounded or _word_start(text, m.start()):
+                    yield "staff-id", m.start(), m.group(0)
+        for rule, words in (("codename", self.codename), ("confidential-term", self.terms)):
+            if words is None:
+                continue
+            plain, folded, literals = words
+            if not any(w in low for w in literals):
+                continue
+            same = len(low) == len(text)  # lower() can change lengths, and so offsets
+            for m in plain.finditer(low) if same else folded.finditer(text):
+                yield rule, m.start(), text[m.start() : m.end()]
+
+
+def _words(words: list[str], *, bounded: bool):
+    body = "|".join(re.escape(w) for w in words)
+    if bounded:
+        body = rf"(?<!\w)(?:{body})(?!\w)"
+    return re.compile(body), re.compile(body, re.IGNORECASE), words
 
 
 class LeaksCheck(Check):

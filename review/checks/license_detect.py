@@ -35,10 +35,16 @@ _RANK = {YES: 3, UNKNOWN: 2, UNDEFINED: 1, NO: 0}
 
 _SPDX_TAG = re.compile(r"SPDX-License-Identifier:[ \t]*([^\n\r]*)")
 _EXPR_CHARS = re.compile(r"[A-Za-z0-9.+\-:() ]+")
-_GATE = re.compile(
-    r"licen[cs]|redistribution and use|permission is hereby|permission to use|proprietary|"
-    r"public license|unauthori[sz]ed copying|gpl",
-    re.IGNORECASE,
+# A file is only normalised and matched when its head holds one of these (lowercased).
+_GATE_WORDS = (
+    "licen",
+    "redistribution and use",
+    "permission is hereby",
+    "permission to use",
+    "proprietary",
+    "public license",
+    "unauthori",
+    "gpl",
 )
 LICENSE_FILE = re.compile(r"^(?:licen[cs]e|copying|unlicense)(?:[-._].*)?$", re.IGNORECASE)
 HEAD_BYTES = 16384
@@ -94,18 +100,23 @@ def detect_in_text(text: str, line_of) -> list[Detection]:
     """SPDX tags, else notices, in the head of one file."""
     head = text[:HEAD_BYTES]
     found = []
-    for m in _SPDX_TAG.finditer(head):
-        expr, error = parse_tag(m.group(1))
-        found.append(
-            Detection(expr or m.group(1).strip(), "spdx-tag", line_of(m.start()), m.group(0), error)
-        )
-    if found:
-        return found
-    gate = _GATE.search(head)
-    if gate is None:
+    if "SPDX-License-Identifier:" in head:
+        for m in _SPDX_TAG.finditer(head):
+            expr, error = parse_tag(m.group(1))
+            found.append(
+                Detection(
+                    expr or m.group(1).strip(), "spdx-tag", line_of(m.start()), m.group(0), error
+                )
+            )
+        if found:
+            return found
+    low = head.lower()
+    gates = [low.find(w) for w in _GATE_WORDS]
+    first = min((g for g in gates if g >= 0), default=-1)
+    if first < 0:
         return []
     kind, matches = match_notices(normalise(head))
-    line = line_of(gate.start())
+    line = line_of(first) if len(low) == len(head) else 1
     return [Detection(spdx, kind, line, matched) for spdx, matched in matches]
 
 
