@@ -10,9 +10,9 @@ from importlib import metadata
 
 from . import gitsource
 from .base import (
+    BLOCKER,
     ENGINE_VERSION,
     FULL_HISTORY,
-    HIGH,
     MODE_SUBMODULE,
     MODE_SYMLINK,
     SEVERITIES,
@@ -241,7 +241,7 @@ def _collect(check: Check, hook, args, findings: list[FindingData], stats, where
             FindingData(
                 check=check.name,
                 rule="check-error",
-                severity=HIGH,
+                severity=BLOCKER,  # fail closed: part of the release went unscreened
                 path=None if where in ("finish",) or where.startswith("commit ") else where,
                 line=None,
                 commit=None,

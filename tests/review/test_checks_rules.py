@@ -344,3 +344,37 @@ def test_connection_strings_with_drivers(secrets, url):
 def test_other_schemes_are_left_to_detect_secrets(secrets):
     found = rules(secrets, memfile("a.md", "see https://user:pa55w0rd@example.org/x\n"))
     assert found == [("ds/BasicAuthDetector", 1)]
+
+
+def _rand(chars: str, n: int, seed: int) -> str:
+    import random
+
+    rng = random.Random(seed)
+    return "".join(rng.choice(chars) for _ in range(n))
+
+
+ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+HEX = "0123456789abcdef"
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        (f"//registry.npmjs.org/:_authToken=npm_{_rand(ALNUM, 36, 1)}", "ds/NpmDetector"),
+        (f'ibm_cloud_iam_key = "{_rand(ALNUM, 44, 2)}"', "ds/IbmCloudIamDetector"),
+        (f'cloudant_password = "{_rand(HEX, 64, 3)}"', "ds/CloudantDetector"),
+        (f'ibm_cos_hmac_secret_access_key = "{_rand(HEX, 48, 4)}"', "ds/IbmCosHmacDetector"),
+        (f'softlayer_api_key = "{_rand(HEX + "ghijk", 64, 5)}"', "ds/SoftlayerDetector"),
+        (f"artifactory = AKC{_rand(ALNUM, 60, 6)}", "ds/ArtifactoryDetector"),
+        (f'mc = "{_rand(HEX, 32, 7)}-us12"', "ds/MailchimpDetector"),
+        (f'stripe = "sk_live_{_rand(ALNUM, 24, 8)}"', "ds/StripeDetector"),
+        (f'aws_pw = "{_rand(ALNUM, 40, 9)}"', "ds/AWSKeyDetector"),  # ours needs key/secret...
+        (f"hook = https://hooks.slack.com/services/T{_rand(ALNUM, 8, 10)}/B{_rand(ALNUM, 8, 11)}/{_rand(ALNUM, 24, 12)}", "ds/SlackDetector"),
+        (f'blob = "{_rand(ALNUM + "+/", 40, 13)}"', "ds/Base64HighEntropyString"),
+        (f'digest = "{_rand(HEX, 40, 14)}"', "ds/HexHighEntropyString"),
+    ],
+)  # fmt: skip
+def test_gated_detect_secrets_plugins_still_fire(secrets, line, rule):
+    """The necessary-condition gates in ds_plugins.py must not hide what the plugin finds."""
+    found = [r for r, _ in rules(secrets, memfile("app/settings.py", line + "\n"))]
+    assert rule in found, found

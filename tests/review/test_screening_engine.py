@@ -226,3 +226,27 @@ def test_history_walk_attributes_blobs_to_their_first_commit(tmp_path):
     assert intros["a.txt"] == c1
     assert intros["side.txt"] == c_side  # not the merge
     assert commits[-1].message.startswith("merge side")
+
+
+def test_a_crashing_check_fails_closed(tmp_path):
+    from review.checks import Check
+
+    class Broken(Check):
+        name = "broken"
+        rules_version = "broken-1"
+
+        def scan_file(self, f):
+            if f.path == "README.md":
+                raise RuntimeError("boom")
+            return ()
+
+    repo = make_clean_repo(tmp_path / "r")
+    result = run_screening(
+        ScanContext(repo=repo.path, sha=repo.head, license="Apache-2.0"),
+        checks=["secrets", Broken],
+    )
+    assert [(f.check, f.rule, f.severity, f.path) for f in result.findings] == [
+        ("broken", "check-error", "blocker", "README.md")
+    ]
+    assert result.summary["blocking"] is True
+    assert result.stats["errors"] == ["broken at README.md: RuntimeError: boom"]
