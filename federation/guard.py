@@ -36,7 +36,7 @@ class Verdict:
     allowed: bool
     reason: str
     root: str | None = None  # the approved sha the tip comes from
-    chain: tuple[str, ...] = ()  # tip, base, base's base, ... root
+    chain: tuple[str, ...] = ()  # root (approved), screened tips..., the tip
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -62,7 +62,7 @@ def decide(
             continue
         found = _walk(other, approved, clearances)
         if found.allowed and is_ancestor(tip, other):
-            return Verdict(True, f"in the history of {other[:12]}", found.root, (tip, *found.chain))
+            return Verdict(True, f"in the history of {other[:12]}", found.root, (*found.chain, tip))
     return verdict
 
 
@@ -75,7 +75,6 @@ def _walk(tip: str, approved, clearances) -> Verdict:
             chain = [sha]
             while parents[chain[-1]] is not None:
                 chain.append(parents[chain[-1]])
-            chain.reverse()
             return Verdict(True, "approved" if sha == tip else "screened", sha, tuple(chain))
         for base in clearances.get(sha, ()):
             if base not in parents:
