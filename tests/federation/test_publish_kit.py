@@ -81,6 +81,10 @@ class Fed:
             self.push()
         return head(self.work)
 
+    def mirror_head(self) -> str:
+        """The tip of the work repository (what GitLab's main has)."""
+        return head(self.work)
+
     def push(self, *, force=False, ref="main", rev="HEAD"):
         args = ["push", "-q"] + (["--force"] if force else [])
         git(*args, self.glp.http_url, f"{rev}:refs/heads/{ref}", cwd=self.work,
