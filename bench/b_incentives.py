@@ -156,7 +156,7 @@ def ingest_incremental(ctx: BenchContext):
 
 def _load_awards(ctx: BenchContext, people: int, awards: int) -> None:
     """Teams, projects, people, changes and awards spread over 2023-2024 (bulk, untimed)."""
-    from django.db import connection
+    from django.db import connection, transaction
 
     from incentives.models import Award, Change
     from incentives.policies import policy_default
@@ -221,9 +221,15 @@ def _load_awards(ctx: BenchContext, people: int, awards: int) -> None:
         "change_id", "person_id", "kind", "seq", "points", "change_count", "policy_id",
         "landed_on", "project_id", "from_team_id", "to_team_id", "facts", "reason", "created_at",
     ], award_rows)  # fmt: skip
+    from incentives.models import PersonMonth
+    from incentives.rollup import rollup_refresh
+
+    with transaction.atomic():
+        rollup_refresh(touched=[(p, d) for p in person_ids for d in (START, dt.date(2024, 12, 31))])
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
-            cur.execute(f"VACUUM ANALYZE {Award._meta.db_table}")  # as autovacuum would
+            for model in (Award, PersonMonth):  # as autovacuum would
+                cur.execute(f"VACUUM ANALYZE {model._meta.db_table}")
 
 
 def _copy_or_bulk(connection, model, columns: list[str], rows: list[tuple]) -> None:

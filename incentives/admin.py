@@ -12,6 +12,7 @@ from incentives.models import (
     IdentityMerge,
     IncentiveSettings,
     IngestState,
+    PersonMonth,
     ScoringPolicy,
 )
 from incentives.policies import PARAMETERS, policy_publish
@@ -132,3 +133,10 @@ class IncentiveSettingsAdmin(admin.ModelAdmin):
 class IdentityMergeAdmin(ReadOnlyAdmin):
     list_display = ["identity", "person", "state", "decided_by", "decided_at"]
     list_filter = ["state"]
+
+
+@admin.register(PersonMonth)
+class PersonMonthAdmin(ReadOnlyAdmin):
+    list_display = ["month", "person", "from_team", "points", "changes"]
+    list_select_related = ["person", "from_team"]
+    date_hierarchy = "month"

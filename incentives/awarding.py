@@ -11,6 +11,7 @@ from incentives.ledger import AWARD_COLUMNS, award_tuple, clawback_reverts, cred
 from incentives.models import Award, Change
 from incentives.policies import PolicyBook
 from incentives.prior import context_for
+from incentives.rollup import rollup_refresh
 from incentives.scoring import ChangeInput, Scorer
 
 
@@ -54,8 +55,18 @@ def award_new_changes(project, changes, who, now, report) -> int:
     org = OrgIndex(person_ids=people, project_ids=[project.id])
     scorer = Scorer(org, book, context_for(project, inputs, book))
     report.lap("scoring setup")
-    rows = (award_tuple(d, now) for ci in inputs for d in scorer.score(ci) if d.change_count)
-    return insert(Award, AWARD_COLUMNS, rows)
+    touched: list[tuple[int, dt.date]] = []
+
+    def rows():
+        for ci in inputs:
+            for d in scorer.score(ci):
+                if d.change_count:
+                    touched.append((d.person_id, d.landed_on))
+                    yield award_tuple(d, now)
+
+    written = insert(Award, AWARD_COLUMNS, rows())
+    rollup_refresh(touched=touched)
+    return written
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,10 @@ from django.db import connection
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
-from incentives.models import Award
+from incentives.models import Award, PersonMonth
 from incentives.periods import Period
 from incentives.policies import PolicyBook
+from incentives.rollup import month_end
 from incentives.scoring import CENT
 from people.models import Person, Team
 from projects.models import Project
@@ -29,6 +30,7 @@ _DIMENSION = {
     "project": ("a.project_id", Project._meta.db_table, "t.path", "t.name"),
 }
 NO_TEAM = "(no team)"
+ONE_DAY = dt.timedelta(days=1)
 
 
 def _cents(value) -> Decimal:
@@ -92,27 +94,65 @@ class Board:
         }
 
 
-def _scope(team_ids) -> tuple[str, list]:
+def _scope(team_ids, column: str = "a.from_team_id") -> tuple[str, list]:
     if team_ids is None:
         return "", []
     ids = sorted(team_ids) or [-1]
-    return f" AND a.from_team_id IN ({', '.join(['%s'] * len(ids))})", ids
+    return f" AND {column} IN ({', '.join(['%s'] * len(ids))})", ids
 
 
-def _ranked(by: str, team_ids) -> tuple[str, list]:
-    """Rank, key, points and changes of every key with activity in the period (params: the
-    period's start and end, then the scope's)."""
+def _month_split(period: Period) -> tuple[list[tuple[dt.date, dt.date]], tuple | None]:
+    """(partial-month day ranges at the edges, (first, last) whole month) of the period."""
+    first = period.start if period.start.day == 1 else month_end(period.start) + ONE_DAY
+    last_end = (
+        period.end if period.end == month_end(period.end) else period.end.replace(day=1) - ONE_DAY
+    )
+    if first > last_end:
+        return [(period.start, period.end)], None
+    edges = []
+    if period.start < first:
+        edges.append((period.start, first - ONE_DAY))
+    if last_end < period.end:
+        edges.append((last_end + ONE_DAY, period.end))
+    return edges, (first, last_end.replace(day=1))
+
+
+def _sources(by: str, team_ids, period: Period) -> tuple[str, list]:
+    """SQL yielding (k, p, n) rows whose sums per k are the period's totals. People boards
+    read whole months from the PersonMonth rollup and only the edges from Award."""
     dim = _DIMENSION[by][0]
-    scope, params = _scope(team_ids)
+    scope, scope_params = _scope(team_ids)
+    # only constants and placeholders are interpolated into this SQL
+    table = Award._meta.db_table
+    award_sql = f"SELECT {dim} AS k, a.points AS p, a.change_count AS n FROM {table} a WHERE a.landed_on >= %s AND a.landed_on <= %s{scope}"  # noqa: S608
+    if by != "person":
+        return award_sql, [period.start, period.end, *scope_params]
+    edges, months = _month_split(period)
+    parts, params = [], []
+    for start, end in edges:
+        parts.append(award_sql)
+        params += [start, end, *scope_params]
+    if months:
+        r_scope, r_params = _scope(team_ids, "r.from_team_id")
+        rollup = PersonMonth._meta.db_table
+        parts.append(
+            f"SELECT r.person_id AS k, r.points AS p, r.changes AS n FROM {rollup} r WHERE r.month >= %s AND r.month <= %s{r_scope}"  # noqa: S608
+        )
+        params += [months[0], months[1], *r_params]
+    return " UNION ALL ".join(parts), params
+
+
+def _ranked(by: str, team_ids, period: Period) -> tuple[str, list]:
+    """Rank, key, points and changes of every key with activity in the period."""
+    sources, params = _sources(by, team_ids, period)
     sql = f"""
         SELECT RANK() OVER (ORDER BY s.points DESC) AS rank, s.k, s.points, s.changes,
                COUNT(*) OVER () AS total
         FROM (
-            SELECT {dim} AS k, SUM(a.points) AS points, SUM(a.change_count) AS changes
-            FROM {Award._meta.db_table} a
-            WHERE a.landed_on >= %s AND a.landed_on <= %s{scope}
-            GROUP BY {dim}
-            HAVING SUM(a.points) <> 0 OR SUM(a.change_count) <> 0
+            SELECT u.k, SUM(u.p) AS points, SUM(u.n) AS changes
+            FROM ({sources}) u
+            GROUP BY u.k
+            HAVING SUM(u.p) <> 0 OR SUM(u.n) <> 0
         ) s
     """  # noqa: S608 - only constants and placeholders are interpolated
     return sql, params
@@ -175,7 +215,7 @@ def leaderboard(
     teams / people of the page's keys, and the previous period's ranks of those keys."""
     if by not in BOARDS:
         raise ValueError(f"by must be one of {BOARDS}")
-    ranked, scope = _ranked(by, team_ids)
+    ranked, params = _ranked(by, team_ids, period)
     _, table, key, name = _DIMENSION[by]
     page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
     sql = f"""
@@ -184,7 +224,7 @@ def leaderboard(
         LEFT JOIN {table} t ON t.id = x.k
         ORDER BY x.points DESC, x.k
     """  # noqa: S608 - only constants and placeholders are interpolated
-    raw = _run(sql, [period.start, period.end, *scope])
+    raw = _run(sql, params)
     counts = (
         _distinct_counts(by, period, None if limit is None else [r[1] for r in raw], team_ids)
         if raw
@@ -219,13 +259,13 @@ def leaderboard(
 
 
 def _previous_ranks(by, previous: Period, rows: list[BoardRow], team_ids) -> None:
-    ranked, scope = _ranked(by, team_ids)
+    ranked, params = _ranked(by, team_ids, previous)
     where, keys = _keys_filter("x.k", [r.id for r in rows])
     found = {
         k: rank
         for rank, k in _run(
             f"SELECT x.rank, x.k FROM ({ranked}) x WHERE 1 = 1{where}",  # noqa: S608
-            [previous.start, previous.end, *scope, *keys],
+            [*params, *keys],
         )
     }
     for row in rows:
@@ -234,10 +274,10 @@ def _previous_ranks(by, previous: Period, rows: list[BoardRow], team_ids) -> Non
 
 def standing(*, person: Person, period: Period) -> BoardRow | None:
     """The person's own line on the board of all people (their rank among everyone)."""
-    ranked, _ = _ranked("person", None)
+    ranked, params = _ranked("person", None, period)
     rows = _run(
         f"SELECT x.rank, x.points, x.changes FROM ({ranked}) x WHERE x.k = %s",  # noqa: S608
-        [period.start, period.end, person.pk],
+        [*params, person.pk],
     )
     if not rows:
         return None

@@ -18,6 +18,7 @@ from django.db.models import Max, Q, Sum
 from incentives.attribution import OrgIndex
 from incentives.models import Award, Change, ChangeCoauthor
 from incentives.policies import PolicyBook
+from incentives.rollup import rollup_refresh
 from incentives.scoring import CENT, ChangeInput, Desired, Scorer
 
 ZERO = Decimal("0.00")
@@ -116,6 +117,7 @@ def clawback_reverts(pairs: list[tuple], book: PolicyBook) -> int:
             )
     Change.objects.bulk_update(marked, ["reverted_by"])
     Award.objects.bulk_create(rows, ignore_conflicts=True)
+    rollup_refresh(touched=[(r.person_id, r.landed_on) for r in rows])
     return len(rows)
 
 
@@ -268,6 +270,7 @@ def awards_recompute(
         rows += _adjust(key, desired.get(key), current.get(key, []), seqs, reason)
     with transaction.atomic():
         Award.objects.bulk_create(rows)
+        rollup_refresh(touched=[(r.person_id, r.landed_on) for r in rows])
     report.changes = len({r.change_id for r in rows})
     report.adjustments = len(rows)
     report.points_delta = sum((r.points for r in rows), ZERO)

@@ -332,3 +332,36 @@ class IdentityMerge(models.Model):
 
     def __str__(self):
         return f"{self.identity} -> {self.person} ({self.state})"
+
+
+class PersonMonth(models.Model):
+    """Rollup of the ledger: a person's points and cross-team changes per month and credited
+    team, kept current by every ledger write (incentives.rollup). The people leaderboard reads
+    whole months from here and only the partial months at a period's edges from Award."""
+
+    month = models.DateField(help_text="First day of the month (institute-local).")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_index=False)
+    from_team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    points = models.DecimalField(max_digits=12, decimal_places=2)
+    changes = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["month"],
+                include=["person", "from_team", "points", "changes"],
+                name="person_month_cover",
+            ),
+            models.Index(fields=["person", "month"], name="person_month_person"),
+        ]
+
+    def __str__(self):
+        return f"{self.person_id} {self.month:%Y-%m}: {self.points}"

@@ -5,6 +5,7 @@ import factory
 
 from incentives.models import Award, Change
 from incentives.policies import policy_default
+from incentives.rollup import rollup_refresh
 from tests.factories import PersonFactory, ProjectFactory
 
 
@@ -27,6 +28,7 @@ class ChangeFactory(factory.django.DjangoModelFactory):
 class AwardFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Award
+        skip_postgeneration_save = True
 
     landed_on = dt.date(2025, 3, 3)
     change = factory.SubFactory(ChangeFactory, landed_on=factory.SelfAttribute("..landed_on"))
@@ -39,3 +41,9 @@ class AwardFactory(factory.django.DjangoModelFactory):
     from_team = None
     to_team = None
     facts = factory.LazyFunction(dict)
+
+    @factory.post_generation
+    def rollup(obj, create, extracted, **kwargs):
+        """Like every ledger writer, keep the monthly rollup current."""
+        if create:
+            rollup_refresh(touched=[(obj.person_id, obj.landed_on)])

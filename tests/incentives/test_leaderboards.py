@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from incentives.leaderboards import flow_matrix, leaderboard, standing, trend
+from incentives.models import Award
 from incentives.periods import PeriodError, custom, period_from_params, period_of
 from people.services import team_ensure_path
 from tests.factories import PersonFactory, ProjectFactory
@@ -196,3 +197,31 @@ def test_periods():
         period_from_params({"period": "month", "date": "yesterday"})
     with pytest.raises(PeriodError, match="Unknown period"):
         period_from_params({"period": "decade"})
+
+
+def test_people_board_from_the_rollup_matches_the_ledger_for_any_period(db):
+    team = team_ensure_path(path="Div/A")
+    people = [PersonFactory() for _ in range(4)]
+    day = dt.date(2024, 11, 20)
+    for i in range(40):  # spread over four months, some negative rows
+        AwardFactory(
+            person=people[i % 4],
+            from_team=team,
+            landed_on=day + dt.timedelta(days=3 * i),
+            points=Decimal(i * 7 % 23) - Decimal("5.25"),
+        )
+    for since, until in [
+        ("2024-11-20", "2025-03-10"),
+        ("2024-12-01", "2025-01-31"),
+        ("2024-12-15", "2025-01-14"),
+        ("2025-01-01", "2025-01-01"),
+        ("2024-11-01", "2025-02-28"),
+    ]:
+        period = custom(dt.date.fromisoformat(since), dt.date.fromisoformat(until))
+        expected = {}
+        for a in Award.objects.filter(landed_on__range=(period.start, period.end)):
+            expected[a.person_id] = expected.get(a.person_id, Decimal("0")) + a.points
+        got = {r.id: r.points for r in leaderboard(by="person", period=period).rows}
+        assert got == {k: v for k, v in expected.items() if v}, (since, until)
+        scoped = leaderboard(by="person", period=period, team_ids={team.id})
+        assert {r.id: r.points for r in scoped.rows} == got

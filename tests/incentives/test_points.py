@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from incentives.ingest import ingest
-from incentives.models import Award, Change
+from incentives.models import Award, Change, PersonMonth
 from tests.incentives.conftest import ALICE, BOB, CAROL, DAVE, RENOVATE
 from tests.incentives.gitrepo import lines
 
@@ -149,6 +149,8 @@ def test_revert_within_30_days_claws_back_through_the_ledger(org, repo):
     assert revert[:12] in claw.reason and claw.change_count == -1
     assert Change.objects.get(sha=revert).status == Change.Status.REVERT
     assert Change.objects.get(sha=sha).reverted_by.sha == revert
+    month = PersonMonth.objects.get(person=org.people.bob)  # the rollup follows the ledger
+    assert (month.points, month.changes) == (Decimal("0.00"), 0)
 
 
 def test_revert_after_30_days_keeps_the_points(org, repo):

@@ -13,7 +13,7 @@ from incentives.identities import (
     identity_merge_suggestions,
 )
 from incentives.ingest import ingest
-from incentives.models import Award, Change
+from incentives.models import Award, Change, PersonMonth
 from incentives.recompute import awards_recompute_for_memberships, awards_recompute_for_project
 from people.models import Identity, Membership
 from people.services import org_import
@@ -25,6 +25,16 @@ from tests.incentives.gitrepo import Repo, lines
 pytestmark = pytest.mark.django_db
 
 ERIN = ("Erin Mover", "erin@inst.example")
+
+
+def rollup_matches_ledger():
+    ledger, rollup = {}, {}
+    for a in Award.objects.all():
+        key = (a.person_id, a.landed_on.replace(day=1))
+        ledger[key] = ledger.get(key, Decimal("0")) + a.points
+    for r in PersonMonth.objects.all():
+        rollup[(r.person_id, r.month)] = rollup.get((r.person_id, r.month), Decimal("0")) + r.points
+    return ledger == rollup
 
 
 def net(person, **filters):
@@ -133,6 +143,7 @@ def test_hr_correction_from_an_org_import_recomputes(org, repo):
     assert adj.facts["previous"] == {"points": "30.00", "change_count": 1}
     assert adj.facts["cross_team"] is False
     assert Award.objects.get(kind="award").points == Decimal("30.00")  # never edited
+    assert rollup_matches_ledger()
 
 
 def test_accepted_identity_merge_recomputes(org, repo):
@@ -178,6 +189,7 @@ def test_resolving_a_co_author_splits_the_credit_again(org, repo):
     assert by_change(org.people.bob) == {sha: Decimal("22.50")}
     assert by_change(org.people.carol) == {sha: Decimal("22.50")}
     assert Award.objects.filter(kind="adjustment").count() == 2
+    assert rollup_matches_ledger()
 
 
 def test_rejected_suggestion_is_not_shown_again(org, repo):
