@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.services",
     "tests.fixtures.localforge",
     "tests.fixtures.forges",
+    "tests.fixtures.browser",
 ]

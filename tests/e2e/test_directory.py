@@ -2,8 +2,8 @@ import pytest
 
 from people import services
 from people.roles import RESEARCHER
-from tests.e2e.conftest import sign_in
 from tests.factories import UserFactory
+from tests.fixtures.browser import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

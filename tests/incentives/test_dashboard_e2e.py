@@ -8,8 +8,8 @@ import pytest
 from people.models import Membership
 from people.roles import MANAGER
 from people.services import team_ensure_path
-from tests.e2e.conftest import browser, page, screenshot, sign_in  # noqa: F401
 from tests.factories import PersonFactory, UserFactory
+from tests.fixtures.browser import sign_in
 from tests.incentives.factories import AwardFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

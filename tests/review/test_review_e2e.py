@@ -5,14 +5,12 @@ import pytest
 
 from review import screening
 from review.models import AuditEntry, Disclosure, Screening, Waiver
-from tests.e2e import conftest as e2e
-from tests.e2e.conftest import sign_in
+from tests.fixtures.browser import sign_in
 from tests.review import workflow_fixtures
 from tests.review.screening_helpers import RSA_KEY
 from tests.review.workflow_fixtures import PASSWORD
 
-# The e2e fixtures (browser, page, screenshot) and ours, made visible to pytest here.
-browser, page, screenshot = e2e.browser, e2e.page, e2e.screenshot
+# Our fixtures, made visible to pytest here (browser, page and screenshot come from the plugin).
 world = workflow_fixtures.world
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
