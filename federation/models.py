@@ -9,7 +9,7 @@ State of the public copy: Mirror (one per released project) and SyncLease (the p
 from django.conf import settings
 from django.db import models
 
-DEFAULT_EXCLUDED_PATHS = ("internal/", ".gitlab-ci.yml", ".gitlab/ci/")
+DEFAULT_EXCLUDED_PATHS = ("internal/", ".gitlab-ci.yml")
 
 
 def default_excluded_paths() -> list[str]:

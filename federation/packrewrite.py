@@ -46,6 +46,27 @@ def literal_patterns(rules: Rules) -> list[tuple[str, ...]] | None:
     return out
 
 
+def _zlib_stored(data: bytes) -> bytes:
+    """`data` as a zlib stream of stored (uncompressed) deflate blocks: valid for git, and
+    free to make. (A deflater per object costs more than the deflating: objects here are a few
+    hundred bytes, and each zlib state is a large zeroed allocation.) `git gc` and the push's
+    pack-objects recompress them as usual."""
+    out = [b"\x78\x01"]
+    size = len(data)
+    pos = 0
+    while True:
+        chunk = data[pos : pos + 0xFFFF]
+        pos += len(chunk)
+        final = pos >= size
+        n = len(chunk)
+        out.append(struct.pack("<BHH", 1 if final else 0, n, n ^ 0xFFFF))
+        out.append(chunk)
+        if final:
+            break
+    out.append(struct.pack(">I", zlib.adler32(data)))
+    return b"".join(out)
+
+
 def _pack_entry(kind: int, body: bytes) -> bytes:
     size = len(body)
     byte = (kind << 4) | (size & 15)
@@ -56,7 +77,7 @@ def _pack_entry(kind: int, body: bytes) -> bytes:
         byte = size & 0x7F
         size >>= 7
     head.append(byte)
-    return bytes(head) + zlib.compress(body, 1)
+    return bytes(head) + _zlib_stored(body)
 
 
 def _sha(kind: bytes, body: bytes) -> bytes:
@@ -176,7 +197,7 @@ def rewrite_trees(
         for sha in revs
     )
     raw = git.run(
-        ["cat-file", "--batch"], repo=repo, input=requests, timeout=timeout, lock=False
+        ["cat-file", "--batch", "--buffer"], repo=repo, input=requests, timeout=timeout, lock=False
     ).stdout
     batch = _Batch(raw)
     new: dict[bytes, bytes] = {}  # original hex -> copy hex
@@ -221,10 +242,7 @@ def rewrite_trees(
                 if mapped not in seen:
                     seen.append(mapped)
             elif line.startswith((b"author ", b"committer ")):
-                mapped_line = idents.get(line)
-                if mapped_line is None:
-                    mapped_line = idents[line] = _ident(line, rules)
-                out.append(mapped_line)
+                out.append(_ident(line, rules, idents))
             elif line.startswith(b"encoding "):
                 out.append(line)
             elif line.split(b" ", 1)[0] in _DROP_HEADERS:
@@ -248,20 +266,26 @@ _EMPTY_TREE_HEX = b"4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _EMPTY_TREE_ENTRY = _pack_entry(TREE, b"")
 
 
-def _ident(line: bytes, rules: Rules) -> bytes:
-    if not rules.map_authors:
+def _ident(line: bytes, rules: Rules, cache: dict[bytes, bytes]) -> bytes:
+    """`author|committer Name <email> when`, with name and email mapped (cached per person)."""
+    gt = line.rfind(b">")
+    if gt < 0 or not rules.map_authors:
         return line
-    kind, _, rest = line.partition(b" ")
-    lt, gt = rest.rfind(b"<"), rest.rfind(b">")
-    if lt < 0 or gt < lt:
-        return line
-    name = rest[:lt].rstrip(b" ").decode("utf-8", "surrogateescape")
-    email = rest[lt + 1 : gt].decode("utf-8", "surrogateescape")
-    new_name, new_email = rules.identity(name, email)
-    enc = "utf-8"
-    return b"%s %s <%s>%s" % (
-        kind,
-        new_name.encode(enc, "surrogateescape"),
-        new_email.encode(enc, "surrogateescape"),
-        rest[gt + 1 :],
-    )
+    who = line[: gt + 1]
+    mapped = cache.get(who)
+    if mapped is None:
+        kind, _, rest = who.partition(b" ")
+        lt = rest.rfind(b"<")
+        if lt < 0:
+            mapped = who
+        else:
+            name = rest[:lt].rstrip(b" ").decode("utf-8", "surrogateescape")
+            email = rest[lt + 1 : -1].decode("utf-8", "surrogateescape")
+            new_name, new_email = rules.identity(name, email)
+            mapped = b"%s %s <%s>" % (
+                kind,
+                new_name.encode("utf-8", "surrogateescape"),
+                new_email.encode("utf-8", "surrogateescape"),
+            )
+        cache[who] = mapped
+    return mapped + line[gt + 1 :]

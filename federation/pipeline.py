@@ -10,7 +10,7 @@ recorded as skipped and makes the running one go round once more, so nothing is 
 
 import logging
 
-from federation import facts, lease, mirror, repos
+from federation import facts, git, lease, mirror, repos
 from federation.models import SyncRun
 from federation.registration import gitlab, hook_url
 from federation.runs import run_failed, run_finished
@@ -39,6 +39,18 @@ def hooks_failed(*, project: Project) -> None:
 
 
 def fetch(*, project: Project) -> repos.MirrorUpdate:
+    """Fetch GitLab's branches and tags into the project's bare mirror. The registered clone
+    address is tried first (no API call on the hot path); when it is gone (the project moved)
+    or refused, GitLab's API says where the repository is now."""
+    from federation import outbound
+
+    if project.clone_url:
+        try:
+            return repos.ensure_mirror(
+                project.key, project.clone_url, outbound.gitlab_credentials()
+            )
+        except (git.DisallowedURL, git.GitNotFound, git.GitAuthError):
+            pass
     info = gitlab().clone_info(project.gitlab_id)
     return repos.ensure_mirror(project.key, info.url, info)
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from federation import git, lease, outbound, repos, rewrite, rules, tags
@@ -65,11 +65,20 @@ def topics_of(project) -> list[str]:
 
 
 def map_record(project, mapping: dict[str, str], source=CommitMap.Source.PUBLISH) -> None:
-    rows = [
-        CommitMap(project=project, internal_sha=i, public_sha=p, source=source)
-        for i, p in mapping.items()
-    ]
-    CommitMap.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    """Record internal -> public copies (existing rows are kept). One multi-row statement per
+    batch: a first publish of a long history writes tens of thousands of rows."""
+    if not mapping:
+        return
+    table = CommitMap._meta.db_table
+    now = timezone.now()
+    sql = (
+        f"INSERT INTO {table} (project_id, internal_sha, public_sha, source, created_at) "  # noqa: S608
+        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (project_id, internal_sha) DO NOTHING"
+    )
+    rows = [(project.pk, i, p, source, now) for i, p in mapping.items()]
+    with transaction.atomic(), connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[start : start + 5000])
 
 
 def parents_for(project, shas) -> dict[str, str]:

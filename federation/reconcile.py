@@ -1,7 +1,7 @@
 """The reconcile job (celery beat): catch missed webhooks by comparing refs cheaply.
 
-For every released project, list GitLab's and GitHub's refs (`ls-remote`, in parallel, no
-clone, no API rate limit) and compare them with what the last sync saw and pushed. Any
+For every released project, list GitLab's and GitHub's refs (`ls-remote`'s one request, read
+over pooled connections: federation.refcheck; in parallel, no clone, no API rate limit) and compare them with what the last sync saw and pushed. Any
 difference queues a sync (trigger "reconcile"); the sync itself decides what to do (publish,
 hold, raise a divergence). A no-op reconcile writes nothing but `checked_at`.
 """
@@ -17,11 +17,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from federation import outbound, repos
+from federation import outbound, refcheck, repos
 from federation.models import Mirror, PublishRules
 
 log = logging.getLogger(__name__)
-DEFAULT_WORKERS = 8
+DEFAULT_WORKERS = 16
 
 
 @dataclass
@@ -58,8 +58,10 @@ def why_sync(mirror: Mirror, tag_pattern: str, internal: dict, public: dict) -> 
 
 
 def _refs(mirror: Mirror) -> tuple[dict, dict]:
-    internal = repos.ls_remote(outbound.internal_url(mirror.project), outbound.gitlab_credentials())
-    public = repos.ls_remote(outbound.public_url(mirror), outbound.github_credentials())
+    internal = refcheck.advertised_refs(
+        outbound.internal_url(mirror.project), outbound.gitlab_credentials()
+    )
+    public = refcheck.advertised_refs(outbound.public_url(mirror), outbound.github_credentials())
     return internal, public
 
 

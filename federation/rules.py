@@ -34,6 +34,7 @@ class Rules:
     authors: dict[str, tuple[str, str]] = field(default_factory=dict, hash=False, compare=False)
     internal_domains: frozenset[str] = frozenset()
     tag_pattern: str = ""
+    noreply: str = DEFAULT_NOREPLY_DOMAIN
 
     @property
     def rewrites(self) -> bool:
@@ -54,7 +55,7 @@ class Rules:
         domain = key.rpartition("@")[2]
         if domain and domain in self.internal_domains:
             digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-            return name, f"{digest}@{noreply_domain()}"
+            return name, f"{digest}@{self.noreply}"
         return name, email
 
     def tag_wanted(self, name: str) -> bool:
@@ -147,4 +148,5 @@ def rules_for(project) -> Rules:
         authors=authors,
         internal_domains=domains,
         tag_pattern=record.tag_pattern.strip(),
+        noreply=noreply_domain(),
     )
