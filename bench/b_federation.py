@@ -94,7 +94,7 @@ def configure(ctx: BenchContext, f: Forge, org: str) -> None:
     settings.GITHUB_ORG = org
     settings.GIT_CACHE_DIR = str(ctx.scratch_dir / "git-cache")
     settings.GITHUB_SECONDS_BETWEEN_REQUESTS = settings.GITHUB_SECONDS_BETWEEN_WRITES = 0
-    settings.GITHUB_WEBHOOK_SECRET = "bench-secret"
+    settings.GITHUB_WEBHOOK_SECRET = secrets.token_hex(16)
     settings.SERVICE_URL = "http://127.0.0.1:9"  # deliveries fail fast; the bench replays them
 
 

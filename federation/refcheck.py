@@ -85,9 +85,9 @@ def advertised_refs(url: str, credentials, *, timeout: float = TIMEOUT) -> dict[
             timeout=timeout,
             allow_redirects=False,
         )
-        if response.status_code != 200 or not response.headers.get(
-            "Content-Type", ""
-        ).startswith(ADVERTISEMENT):
+        if response.status_code != 200 or not response.headers.get("Content-Type", "").startswith(
+            ADVERTISEMENT
+        ):
             raise AdvertisementError(f"HTTP {response.status_code}")
         return parse_advertisement(response.content)
     except (AdvertisementError, requests.RequestException):
