@@ -14,7 +14,7 @@ import logging
 
 from django.db import transaction
 
-from federation import divergence, git, lease, outbound, repos, rewrite
+from federation import divergence, fastexport, git, lease, outbound, repos, rewrite
 from federation.forges import errors as forge_errors
 from federation.models import CommitMap, Divergence, Mirror, PullRequestLink
 from federation.publish import Copies, github, map_record
@@ -46,7 +46,7 @@ def _internal_copy(project, mirror, repo, public_head: str, *, ref: str) -> tupl
     known = Copies(project, reverse=True)
     if public_head in known:
         return known[public_head], {}
-    result = rewrite.rewrite_range(
+    result = fastexport.rewrite_range(
         repo,
         tip=public_head,
         exclude=[mirror.public_sha],

@@ -174,10 +174,10 @@ def rewrite_trees(
     fallback_parent: str | None = None,
     timeout: float | None = None,
 ) -> RewriteResult:
-    """Same contract as rewrite.rewrite_range (with the trailer), for literal exclusions."""
+    """Same contract as rewrite.copy_history (with the trailer), for literal exclusions."""
     patterns = literal_patterns(rules)
     if patterns is None:
-        raise ValueError("glob exclusions need rewrite.rewrite_range")
+        raise ValueError("glob exclusions need fastexport.rewrite_range")
     tip = git.validate_sha(tip)
     exclude = [git.validate_sha(s) for s in exclude]
     git.validate_ref(ref)

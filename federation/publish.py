@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from federation import git, lease, outbound, repos, rewrite, rules, tags
+from federation import fastexport, git, lease, outbound, repos, rewrite, rules, tags
 from federation.forges import errors as forge_errors
 from federation.models import CommitMap, Mirror, SyncRun
 from federation.runs import run_failed, run_finished
@@ -300,7 +300,7 @@ def _public_copy(project, mirror: Mirror, d, the_rules, sha: str, repo):
     if mirror.mode == "snapshot" and not mirror.published_sha:
         name, email = rules.release_identity()
         message = f"{project.name}: public release\n\nSnapshot of the approved tree."
-        public = rewrite.snapshot(
+        public = fastexport.snapshot(
             repo, sha=sha, rules=the_rules, identity=(name, email), message=message, ref=ref
         )
         return public, {sha: public}

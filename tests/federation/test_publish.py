@@ -122,7 +122,7 @@ def test_publish_is_idempotent_and_converges_after_an_interruption(fed, monkeypa
 
 def test_rewrite_is_deterministic_and_both_paths_agree(fed, tmp_path):
     """Same input -> same public shas: the tree-surgery path and fast-export agree."""
-    from federation import packrewrite, rewrite
+    from federation import fastexport, packrewrite
     from federation.rules import rules_for
 
     fed.commit({"docs/internal/x.md": "x\n", "a b.txt": "space\n"}, message="Odd paths")
@@ -132,7 +132,7 @@ def test_rewrite_is_deterministic_and_both_paths_agree(fed, tmp_path):
     repo = pipeline.fetch(project=fed.project).path
     rules = rules_for(fed.project)
     a = packrewrite.rewrite_trees(repo, tip=tip, parents={}, rules=rules, ref="refs/osp/t/a")
-    b = rewrite.rewrite_range(repo, tip=tip, parents={}, rules=rules, ref="refs/osp/t/b")
+    b = fastexport.rewrite_range(repo, tip=tip, parents={}, rules=rules, ref="refs/osp/t/b")
     c = packrewrite.rewrite_trees(repo, tip=tip, parents={}, rules=rules, ref="refs/osp/t/c")
     assert a.mapping == b.mapping == c.mapping and a.tip == b.tip
     # Incremental: the copy of the last commit alone, on the recorded parent copies.
