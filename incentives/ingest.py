@@ -29,7 +29,7 @@ from incentives.gitlog import Commit
 from incentives.graph import landing_merges
 from incentives.models import Change, ChangeCoauthor, IngestState
 from incentives.resolve import Who, identities_for
-from incentives.vendored import vendored_paths_at
+from incentives.vendored import VendoredPaths, read_attributes
 
 log = logging.getLogger(__name__)
 BATCH = 2000
@@ -81,20 +81,32 @@ def git_dir(path: str | Path) -> Path:
     return path / ".git" if (path / ".git").is_dir() else path
 
 
-def branch_tip(repo: Path, branch: str) -> str:
+def resolve_revs(repo: Path, branch: str, old: str = "") -> tuple[str, bool]:
+    """(tip of the default branch, whether the previously ingested tip still exists), in one
+    `git cat-file --batch-check`."""
     git.validate_ref(f"refs/heads/{branch}")
-    for ref in (f"refs/heads/{branch}", f"refs/remotes/origin/{branch}"):
-        out = git.run(
-            ["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], repo=repo, check=False
-        )
-        if out.returncode == 0:
-            return out.text.strip()
-    raise IngestError(f"{repo} has no branch {branch!r}")
+    if old:
+        git.validate_sha(old)
+    lines = [f"refs/heads/{branch}^{{commit}}", f"refs/remotes/origin/{branch}^{{commit}}"]
+    if old:
+        lines.append(f"{old}^{{commit}}")
+    out = git.run(
+        ["cat-file", "--batch-check"], repo=repo, input="".join(f"{x}\n" for x in lines).encode()
+    ).text.splitlines()
+    found = [line.split()[0] if line.endswith(tuple("0123456789")) and " commit " in line else None
+             for line in out]  # fmt: skip
+    tip = found[0] or found[1]
+    if tip is None:
+        raise IngestError(f"{repo} has no branch {branch!r}")
+    return tip, bool(old) and found[2] is not None
 
 
-def _has_commit(repo: Path, sha: str) -> bool:
-    res = git.run(["cat-file", "-e", f"{sha}^{{commit}}"], repo=repo, check=False)
-    return res.returncode == 0
+def branch_tip(repo: Path, branch: str) -> str:
+    return resolve_revs(repo, branch)[0]
+
+
+def _touches_attributes(commits: list[Commit]) -> bool:
+    return any(".gitattributes" in f.path for c in commits for f in c.files)
 
 
 def ingest(
@@ -117,11 +129,11 @@ def ingest(
     path = git_dir(repo if repo is not None else repos.mirror_path(project.key))
     if not (path / "HEAD").is_file():
         raise IngestError(f"no git repository at {path}")
-    tip = branch_tip(path, project.default_branch)
-    report = IngestReport(project=project.path, source=source, tip=tip)
     with transaction.atomic():
         state, _ = IngestState.objects.get_or_create(project=project, source=source)
         state = IngestState.objects.select_for_update().get(pk=state.pk)
+        tip, old_exists = resolve_revs(path, project.default_branch, state.tip)
+        report = IngestReport(project=project.path, source=source, tip=tip)
         # a write first: on SQLite this takes the database's write lock for the whole ingest
         IngestState.objects.filter(pk=state.pk).update(updated_at=timezone.now())
         report.previous_tip = state.tip
@@ -129,12 +141,15 @@ def ingest(
             report.seconds = time.monotonic() - started
             return report
         first = not state.tip
-        exclude = [state.tip] if state.tip and not full and _has_commit(path, state.tip) else []
+        exclude = [state.tip] if old_exists and not full else []
         pending_ids = patchids.patch_ids_async(path, tip, exclude, timeout=timeout)
-        vendored = vendored_paths_at(path, tip, timeout=timeout)
-        report.lap("attributes")
         commits = list(gitlog.read_commits(path, tip, exclude, timeout=timeout))
         report.lap("git log")
+        # .gitattributes are read at the tip unless the new commits cannot have changed them
+        if not exclude or "files" not in state.attributes or _touches_attributes(commits):
+            state.attributes = {"tip": tip, "files": read_attributes(path, tip, timeout=timeout)}
+        vendored = VendoredPaths.from_files(state.attributes["files"])
+        report.lap("attributes")
         _store(project, source, commits, tip, first, seen_at, vendored, pending_ids, report)
         state.tip = tip
         state.commits_read = report.commits_read

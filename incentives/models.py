@@ -275,6 +275,9 @@ class IngestState(models.Model):
     tip = models.CharField(max_length=40, blank=True)
     commits_read = models.PositiveIntegerField(default=0, help_text="In the last run.")
     changes_created = models.PositiveIntegerField(default=0, help_text="In the last run.")
+    attributes = models.JSONField(
+        default=dict, blank=True, help_text="The .gitattributes files read at `tip`."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

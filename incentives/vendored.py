@@ -121,6 +121,14 @@ class VendoredPaths:
         self._rules = list(rules)
         self._cache: dict[str, bool] = {}
 
+    @classmethod
+    def from_files(cls, files: dict[str, str]) -> VendoredPaths:
+        """From {path of a .gitattributes: its text}; shallow files first, so deeper win."""
+        rules: list[Rule] = []
+        for name in sorted(files, key=lambda n: (n.count("/"), n)):
+            rules.extend(parse_gitattributes(files[name], name.rpartition("/")[0]))
+        return cls(rules)
+
     def is_excluded(self, path: str) -> bool:
         hit = self._cache.get(path)
         if hit is None:
@@ -140,8 +148,8 @@ class VendoredPaths:
         return default
 
 
-def vendored_paths_at(repo: Path, tip: str, *, timeout=None) -> VendoredPaths:
-    """Read every `.gitattributes` in the tree at `tip` (two git calls, whatever the size)."""
+def read_attributes(repo: Path, tip: str, *, timeout=None) -> dict[str, str]:
+    """{path: text} of every `.gitattributes` in the tree at `tip` (two git calls)."""
     listing = git.run(["ls-tree", "-r", "-z", "--name-only", tip], repo=repo, timeout=timeout)
     names = [
         n
@@ -149,11 +157,10 @@ def vendored_paths_at(repo: Path, tip: str, *, timeout=None) -> VendoredPaths:
         if n == ".gitattributes" or n.endswith("/.gitattributes")
     ]
     if not names:
-        return VendoredPaths()
-    names.sort(key=lambda n: (n.count("/"), n))
+        return {}
     request = "".join(f"{tip}:{n}\n" for n in names).encode("utf-8", "surrogateescape")
     out = git.run(["cat-file", "--batch"], repo=repo, input=request, timeout=timeout).stdout
-    rules: list[Rule] = []
+    files: dict[str, str] = {}
     pos = 0
     for name in names:
         header_end = out.index(b"\n", pos)
@@ -162,8 +169,10 @@ def vendored_paths_at(repo: Path, tip: str, *, timeout=None) -> VendoredPaths:
         if len(header) < 3 or header[1] != b"blob":
             continue
         size = int(header[2])
-        text = out[pos : pos + size].decode("utf-8", "replace")
+        files[name] = out[pos : pos + size].decode("utf-8", "replace")
         pos += size + 1
-        base = name.rpartition("/")[0]
-        rules.extend(parse_gitattributes(text, base))
-    return VendoredPaths(rules)
+    return files
+
+
+def vendored_paths_at(repo: Path, tip: str, *, timeout=None) -> VendoredPaths:
+    return VendoredPaths.from_files(read_attributes(repo, tip, timeout=timeout))

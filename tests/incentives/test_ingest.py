@@ -162,3 +162,30 @@ def test_parser_handles_any_chunking_renames_and_binaries(repo):
     binary, rename = whole[0], whole[1]
     assert [(f.path, f.added, f.removed) for f in binary.files] == [("img.bin", None, None)]
     assert [(f.path, f.added, f.removed) for f in rename.files] == [("dir with space/b.txt", 0, 0)]
+
+
+def test_gitattributes_are_read_again_only_when_a_push_changes_them(org, repo):
+    ingest(project=org.project, repo=repo.path)
+    first_tip = repo.head()
+    assert IngestState.objects.get(project=org.project).attributes == {
+        "tip": first_tip,
+        "files": {},
+    }
+
+    repo.commit({".gitattributes": "gen/** linguist-generated\n"}, author=ALICE,
+                date="2025-03-02T10:00:00+09:00")  # fmt: skip
+    sha = repo.commit({"gen/x.py": lines(50), "src/y.py": lines(9)}, author=BOB,
+                      date="2025-03-03T10:00:00+09:00")  # fmt: skip
+    ingest(project=org.project, repo=repo.path, seen_at=SEEN)
+    change = Change.objects.get(sha=sha)
+    assert (change.lines_added, change.vendored_lines) == (9, 50)
+    state = IngestState.objects.get(project=org.project)
+    assert state.attributes["files"] == {".gitattributes": "gen/** linguist-generated\n"}
+    read_at = state.attributes["tip"]
+
+    later = repo.commit(
+        {"gen/z.py": lines(30, "z")}, author=CAROL, date="2025-03-04T10:00:00+09:00"
+    )
+    ingest(project=org.project, repo=repo.path, seen_at=SEEN)
+    assert IngestState.objects.get(project=org.project).attributes["tip"] == read_at  # reused
+    assert Change.objects.get(sha=later).status == Change.Status.EMPTY  # only generated lines
