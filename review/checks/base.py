@@ -25,6 +25,8 @@ ENGINE_VERSION = "1.0"
 
 BLOCKER, HIGH, MEDIUM, LOW, INFO = "blocker", "high", "medium", "low", "info"
 SEVERITIES = (BLOCKER, HIGH, MEDIUM, LOW, INFO)
+# A finding blocks the release until fixed or waived; `info` findings only inform.
+BLOCKING_SEVERITIES = (BLOCKER, HIGH, MEDIUM, LOW)
 
 FULL_HISTORY, SNAPSHOT = "full_history", "snapshot"
 MODES = (FULL_HISTORY, SNAPSHOT)

@@ -11,6 +11,7 @@ from importlib import metadata
 from . import gitsource
 from .base import (
     BLOCKER,
+    BLOCKING_SEVERITIES,
     ENGINE_VERSION,
     FULL_HISTORY,
     MODE_SUBMODULE,
@@ -282,5 +283,5 @@ def _summary(findings: list[FindingData]) -> dict:
         "total": len(findings),
         "by_severity": by_severity,
         "by_check": dict(sorted(by_check.items())),
-        "blocking": by_severity["blocker"] > 0,
+        "blocking": any(by_severity[s] for s in BLOCKING_SEVERITIES),
     }

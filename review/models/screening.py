@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from review.checks import base as checks_base
 from review.models.disclosure import Lane
 
 
@@ -17,8 +18,9 @@ class Severity(models.TextChoices):
 
 # A finding of these severities blocks the disclosure until it is fixed or waived (the engine's
 # own summary counts blockers as blocking too, and `manage.py screen` exits 1 on them).
-# The spec: a finding blocks unless waived. Only `info` findings are for information alone.
-BLOCKING_SEVERITIES = (Severity.BLOCKER, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
+# The spec: a finding blocks unless waived; `info` findings only inform (one definition, the
+# engine's).
+BLOCKING_SEVERITIES = checks_base.BLOCKING_SEVERITIES
 SEVERITY_ORDER = {s: i for i, s in enumerate(Severity.values)}
 
 
