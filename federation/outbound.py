@@ -64,9 +64,18 @@ def classify(exc: GitError) -> GitError:
     return exc
 
 
-def push_public(*, project, mirror, updates: list[RefUpdate], force: bool = False, tag_pattern=""):
+def push_public(
+    *,
+    project,
+    mirror,
+    updates: list[RefUpdate],
+    force: bool = False,
+    tag_pattern="",
+    before_send=None,
+):
     """Push `updates` to the project's GitHub repository, each one checked by the guard first
-    (GuardRefused: nothing is pushed). Returns repos.PushedRef per ref."""
+    (GuardRefused: nothing is pushed). `before_send` is called between the guard and git (work
+    that may overlap the transfer). Returns repos.PushedRef per ref."""
     if not updates:
         return []
     for u in updates:
@@ -79,6 +88,8 @@ def push_public(*, project, mirror, updates: list[RefUpdate], force: bool = Fals
             tag_pattern=tag_pattern,
         )
     specs = [f"{u.public_sha}:{u.ref}" for u in updates]
+    if before_send is not None:
+        before_send()
     try:
         return repos.push(project.key, public_url(mirror), github_credentials(), specs, force=force)
     except GitError as exc:

@@ -20,6 +20,7 @@ the same input always gives the same shas.
 from __future__ import annotations
 
 import hashlib
+import re
 import struct
 import zlib
 from collections.abc import Iterable, Mapping
@@ -30,6 +31,9 @@ from federation.rewrite import RewriteError, RewriteResult, add_trailer
 from federation.rules import Rules
 
 COMMIT, TREE = 1, 2
+# One tree entry: mode, name, the 20-byte id. finditer walks them back to back (DOTALL: ids are
+# binary), so a match never starts inside an id.
+_ENTRY = re.compile(rb"([0-7]+) ([^\0]+)\0.{20}", re.DOTALL)
 _DROP_HEADERS = (b"gpgsig", b"gpgsig-sha256", b"mergetag")
 
 
@@ -126,37 +130,35 @@ class _Trees:
             return self.cache[key]
         drop = self.whole.get(folder, ())
         descend = self.deeper.get(folder, ())
-        parts, pos, size, changed = [], 0, len(body), False
-        while pos < size:
-            space = body.index(b" ", pos)
-            nul = body.index(b"\0", space)
-            end = nul + 21
-            name = body[space + 1 : nul]
-            if name in drop:
-                changed = True
-            elif name in descend and body[pos:space] == b"40000":
-                child = folder + (name.decode("utf-8", "surrogateescape"),)
-                sub_oid = body[nul + 1 : end]
-                sub = subtrees.get(sub_oid)
-                if sub is None:
-                    raise RewriteError(f"tree {'/'.join(child)} was not read")
-                new = self.filter(child, sub_oid, sub, subtrees)
-                if new is None:
-                    changed = True
-                elif new != sub_oid:
-                    parts.append(body[pos : nul + 1] + new)
-                    changed = True
-                else:
-                    parts.append(body[pos:end])
-            else:
-                parts.append(body[pos:end])
-            pos = end
+        names = drop | descend if descend else drop
+        parts, changed, kept_from = [], False, 0
+        if any(name in body for name in names):  # else nothing to do here: the common case
+            for m in _ENTRY.finditer(body):
+                name = m.group(2)
+                if name not in names:
+                    continue
+                start, end = m.start(), m.end()
+                if name in drop:
+                    parts.append(body[kept_from:start])
+                    kept_from, changed = end, True
+                elif m.group(1) == b"40000":
+                    child = folder + (name.decode("utf-8", "surrogateescape"),)
+                    sub_oid = body[end - 20 : end]
+                    sub = subtrees.get(sub_oid)
+                    if sub is None:
+                        raise RewriteError(f"tree {'/'.join(child)} was not read")
+                    new = self.filter(child, sub_oid, sub, subtrees)
+                    if new != sub_oid:
+                        parts.append(body[kept_from:start])
+                        if new is not None:
+                            parts.append(body[start : end - 20] + new)
+                        kept_from, changed = end, True
+        parts.append(body[kept_from:])
         if not changed:
             result: bytes | None = oid
-        elif not parts:
+        elif not (new_body := b"".join(parts)):
             result = None
         else:
-            new_body = b"".join(parts)
             result = _sha(b"tree", new_body)
             self.objects.append(_pack_entry(TREE, new_body))
         self.cache[key] = result

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -177,7 +179,21 @@ def transient_errors() -> tuple[type[BaseException], ...]:
     )
 
 
+class _Stopwatch(dict):
+    """Seconds per stage, kept in the run's detail (where did a slow publish spend its time)."""
+
+    def __init__(self):
+        super().__init__()
+        self._last = time.monotonic()
+
+    def lap(self, stage: str) -> None:
+        now = time.monotonic()
+        self[stage] = round(now - self._last, 3)
+        self._last = now
+
+
 def _publish(project: Project, d, run: SyncRun) -> Mirror:
+    watch = _Stopwatch()
     the_rules = rules.rules_for(project)
     sha = git.validate_sha(d.approved_sha)
     from federation import pipeline
@@ -188,27 +204,49 @@ def _publish(project: Project, d, run: SyncRun) -> Mirror:
     repo = update.path
     if not outbound.has_commit(repo, sha):
         raise PublishError(f"the approved commit {sha} is not on GitLab")
+    watch.lap("fetch")
     mirror = _mirror_row(project, d, the_rules)
-    project_info = _ensure_repository(mirror, d, project, _tree_has_license(repo, sha))
-    _ensure_hook(mirror)
-    public_sha, mapping = _public_copy(project, mirror, d, the_rules, sha, repo)
-    map_record(project, mapping)
+    gh = github()
+    existing = _existing_repository(gh, mirror)
+    if existing is None:  # recorded first: a retry then knows the repository is ours
+        Mirror.objects.filter(pk=mirror.pk).update(repo_created=True)
+        mirror.repo_created = True
+    has_license = _tree_has_license(repo, sha)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The forge's API calls (create or update, webhook) go on while git copies history.
+        forge_side = pool.submit(_forge_side, gh, mirror, d, project, has_license, existing)
+        public_sha, mapping = _public_copy(project, mirror, d, the_rules, sha, repo)
+        watch.lap("copy")
+        project_info = _remember(mirror, forge_side.result())
+        watch.lap("repository")
+    map_record(project, {sha: public_sha})  # the tip's row first: the guard looks for it
     ref = f"refs/heads/{mirror.branch}"
     remote = outbound.ls_public(mirror)
     current = remote.get(ref)
     run.detail = {**run.detail, "public_before": current, "public_after": public_sha}
-    if current != public_sha:
+    if current == public_sha:  # an earlier attempt pushed it already
+        map_record(project, mapping)
+    else:
         force = _may_replace(mirror, current, repo, public_sha)
-        outbound.push_public(
-            project=project,
-            mirror=mirror,
-            updates=[outbound.RefUpdate(ref, sha, public_sha)],
-            force=force,
-        )
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            writing = []  # the rest of the map is written while git pushes (after the guard)
+            outbound.push_public(
+                project=project,
+                mirror=mirror,
+                updates=[outbound.RefUpdate(ref, sha, public_sha)],
+                force=force,
+                before_send=lambda: writing.append(pool.submit(_map_in_thread, project, mapping)),
+            )
+            watch.lap("push")
+            for done in writing:
+                done.result()
+    watch.lap("map")
     run.commits_published = len(mapping) or (0 if current == public_sha else 1)
     mirror.published_sha, mirror.public_sha = sha, public_sha
     pushed_tags = tags.push_tags(project, mirror, the_rules, repo, remote)
     run.detail["tags"] = pushed_tags
+    watch.lap("tags")
+    run.detail["seconds"] = watch
     now = timezone.now()
     with transaction.atomic():
         Mirror.objects.filter(pk=mirror.pk).update(
@@ -246,33 +284,44 @@ def _mirror_row(project, d, the_rules) -> Mirror:
     return mirror
 
 
-def _ensure_repository(mirror: Mirror, d, project, has_license: bool):
-    """The GitHub repository, created once (reused on every later attempt), metadata current."""
-    gh = github()
+def _existing_repository(gh, mirror: Mirror):
+    try:
+        return gh.get_project(mirror.github_path)
+    except forge_errors.NotFound:
+        return None
+
+
+def _forge_side(gh, mirror: Mirror, d, project, has_license: bool, existing):
+    """The repository with the approved metadata, and our webhook on it. API calls only (no
+    database): it runs beside the rewrite."""
     org, _, name = mirror.github_path.partition("/")
     meta = {
         "description": (project.summary or "")[:350],
         "homepage": getattr(d, "homepage", "") or "",
         "topics": topics_of(project),
     }
-    try:
-        info = gh.get_project(mirror.github_path)
-    except forge_errors.NotFound:
-        Mirror.objects.filter(pk=mirror.pk).update(repo_created=True)
-        mirror.repo_created = True
+    info = existing
+    if info is None:
         license_ = None if has_license else (d.outbound_license or None)
         try:
             info = gh.create_project(org, name, visibility="public", license=license_, **meta)
         except forge_errors.Conflict:  # an earlier attempt got there after all
             info = gh.get_project(mirror.github_path)
-        return _remember(mirror, info)
-    if (info.description, info.homepage, tuple(info.topics)) != (
+    elif (info.description, info.homepage, tuple(info.topics)) != (
         meta["description"],
         meta["homepage"],
         tuple(meta["topics"]),
     ):
         info = gh.update_project(mirror.github_path, **meta)
-    return _remember(mirror, info)
+    _ensure_hook(gh, mirror)
+    return info
+
+
+def _map_in_thread(project, mapping) -> None:
+    try:
+        map_record(project, mapping)
+    finally:
+        connection.close()
 
 
 def _remember(mirror: Mirror, info):
@@ -281,12 +330,12 @@ def _remember(mirror: Mirror, info):
     return info
 
 
-def _ensure_hook(mirror: Mirror) -> None:
+def _ensure_hook(gh, mirror: Mirror) -> None:
     secret = getattr(settings, "GITHUB_WEBHOOK_SECRET", "")
     if not secret:
         log.warning("GITHUB_WEBHOOK_SECRET is not set: no webhook on %s", mirror.github_path)
         return
-    github().ensure_hook(
+    gh.ensure_hook(
         mirror.github_path,
         f"{settings.SERVICE_URL}/hooks/github/",
         secret,
