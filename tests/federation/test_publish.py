@@ -120,6 +120,46 @@ def test_publish_is_idempotent_and_converges_after_an_interruption(fed, monkeypa
     assert SyncRun.objects.filter(project=fed.project, trigger="publish").count() == 2
 
 
+@pytest.mark.parametrize(
+    "where",
+    [
+        "federation.publish._forge_side",  # before or while the repository is made
+        "federation.publish._public_copy",  # after the repository exists
+        "federation.repos.push",  # right before the push
+        "federation.publish.map_record",  # after the push, before the map
+        "review.services.disclosure_released",  # the very last step
+    ],
+)
+def test_an_interruption_anywhere_converges_on_the_next_run(fed, monkeypatch, where):
+    import importlib
+
+    approved = fed.commit({"src/demo/more.py": "Y = 2\n"}, message="More")
+    d = fed.approve(approved)
+    module_name, _, attr = where.rpartition(".")
+    module = importlib.import_module(module_name)
+    real = getattr(module, attr)
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == (2 if attr == "map_record" else 1):  # map: the tip's row goes first
+            raise RuntimeError("interrupted")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, attr, interrupted)
+    with pytest.raises(RuntimeError, match="interrupted"):
+        fed.publish(d)
+    monkeypatch.setattr(module, attr, real)
+    mirror = fed.publish(d)
+    d.refresh_from_db()
+    assert d.state == Disclosure.State.RELEASED
+    assert fed.org_repos() == [mirror.github_path]
+    assert fed.public_refs() == {"refs/heads/main": mirror.public_sha}
+    internal = fed.mirror_git("rev-list", approved).split()
+    assert CommitMap.objects.filter(project=fed.project).count() == len(internal)
+    assert f"Internal-Commit: {approved}" in fed.public_log()[0]
+
+
 def test_rewrite_is_deterministic_and_both_paths_agree(fed, tmp_path):
     """Same input -> same public shas: the tree-surgery path and fast-export agree."""
     from federation import fastexport, packrewrite
