@@ -18,7 +18,7 @@ from django.db.models.functions import TruncMonth, TruncWeek
 from incentives.models import Award, PersonMonth
 from incentives.periods import Period
 from incentives.policies import PolicyBook
-from incentives.rollup import month_end
+from incentives.rollup import month_end, quarter_end
 from incentives.scoring import CENT
 from people.models import Person, Team
 from projects.models import Project
@@ -101,25 +101,32 @@ def _scope(team_ids, column: str = "a.from_team_id") -> tuple[str, list]:
     return f" AND {column} IN ({', '.join(['%s'] * len(ids))})", ids
 
 
-def _month_split(period: Period) -> tuple[list[tuple[dt.date, dt.date]], tuple | None]:
-    """(partial-month day ranges at the edges, (first, last) whole month) of the period."""
-    first = period.start if period.start.day == 1 else month_end(period.start) + ONE_DAY
-    last_end = (
-        period.end if period.end == month_end(period.end) else period.end.replace(day=1) - ONE_DAY
-    )
-    if first > last_end:
-        return [(period.start, period.end)], None
-    edges = []
-    if period.start < first:
-        edges.append((period.start, first - ONE_DAY))
-    if last_end < period.end:
-        edges.append((last_end + ONE_DAY, period.end))
-    return edges, (first, last_end.replace(day=1))
+def _pieces(period: Period) -> list[tuple[str, dt.date, dt.date]]:
+    """The period cut into whole years, quarters and months (rollup spans "y", "q", "m",
+    with the first and last start dates) and day ranges ("d") at the edges."""
+    pieces: list[list] = []
+    day = period.start
+    while day <= period.end:
+        if day.day == 1 and day.month == 1 and dt.date(day.year, 12, 31) <= period.end:
+            kind, upto = "y", dt.date(day.year, 12, 31)
+        elif day.day == 1 and day.month % 3 == 1 and quarter_end(day) <= period.end:
+            kind, upto = "q", quarter_end(day)
+        elif day.day == 1 and month_end(day) <= period.end:
+            kind, upto = "m", month_end(day)
+        else:
+            kind, upto = "d", min(month_end(day), period.end)
+        if pieces and pieces[-1][0] == kind:
+            pieces[-1][2] = day if kind != "d" else upto
+        else:
+            pieces.append([kind, day, day if kind != "d" else upto])
+        day = upto + ONE_DAY
+    return [tuple(p) for p in pieces]
 
 
 def _sources(by: str, team_ids, period: Period) -> tuple[str, list]:
     """SQL yielding (k, p, n) rows whose sums per k are the period's totals. People boards
-    read whole months from the PersonMonth rollup and only the edges from Award."""
+    read whole years, quarters and months from the PersonMonth rollup and only the partial
+    months at the edges from Award."""
     dim = _DIMENSION[by][0]
     scope, scope_params = _scope(team_ids)
     # only constants and placeholders are interpolated into this SQL
@@ -127,18 +134,18 @@ def _sources(by: str, team_ids, period: Period) -> tuple[str, list]:
     award_sql = f"SELECT {dim} AS k, a.points AS p, a.change_count AS n FROM {table} a WHERE a.landed_on >= %s AND a.landed_on <= %s{scope}"  # noqa: S608
     if by != "person":
         return award_sql, [period.start, period.end, *scope_params]
-    edges, months = _month_split(period)
     parts, params = [], []
-    for start, end in edges:
-        parts.append(award_sql)
-        params += [start, end, *scope_params]
-    if months:
-        r_scope, r_params = _scope(team_ids, "r.from_team_id")
-        rollup = PersonMonth._meta.db_table
-        parts.append(
-            f"SELECT r.person_id AS k, r.points AS p, r.changes AS n FROM {rollup} r WHERE r.month >= %s AND r.month <= %s{r_scope}"  # noqa: S608
-        )
-        params += [months[0], months[1], *r_params]
+    r_scope, r_params = _scope(team_ids, "r.from_team_id")
+    rollup = PersonMonth._meta.db_table
+    for kind, start, end in _pieces(period):
+        if kind == "d":
+            parts.append(award_sql)
+            params += [start, end, *scope_params]
+        else:
+            parts.append(
+                f"SELECT r.person_id AS k, r.points AS p, r.changes AS n FROM {rollup} r WHERE r.span = %s AND r.month >= %s AND r.month <= %s{r_scope}"  # noqa: S608
+            )
+            params += [kind, start, end, *r_params]
     return " UNION ALL ".join(parts), params
 
 
@@ -169,28 +176,32 @@ def _keys_filter(column: str, keys) -> tuple[str, list]:
 
 
 def _distinct_counts(by: str, period: Period, keys, team_ids) -> dict:
-    """{key: (projects, teams, people)} counting only net cross-team contributions; `keys`
-    None means every key (exports), else just the page's keys (an index range per key)."""
+    """{key: (projects, teams, people)}: the distinct projects, other-side teams and people
+    with a net positive number of cross-team changes for the key in the period. `keys` None
+    means every key (exports), else just the page's keys (an index range per key)."""
     dim = _DIMENSION[by][0]
     scope, scope_params = _scope(team_ids)
     only, key_params = _keys_filter(dim, keys)
     other = "from_team_id" if by == "project" else "to_team_id"
+
+    def distinct(column: str) -> str:
+        return f"SELECT k, COUNT(*) AS c FROM (SELECT k, {column} FROM base GROUP BY k, {column} HAVING SUM(n) > 0) x GROUP BY k"  # noqa: S608
+
     sql = f"""
-        SELECT g.k,
-               COUNT(DISTINCT CASE WHEN g.n > 0 THEN g.project_id END),
-               COUNT(DISTINCT CASE WHEN g.n > 0 THEN g.{other} END),
-               COUNT(DISTINCT CASE WHEN g.n > 0 THEN g.person_id END)
-        FROM (
-            SELECT {dim} AS k, a.project_id, a.to_team_id, a.from_team_id, a.person_id,
-                   SUM(a.change_count) AS n
+        WITH base AS (
+            SELECT COALESCE({dim}, -1) AS k, a.project_id, a.to_team_id, a.from_team_id,
+                   a.person_id, a.change_count AS n
             FROM {Award._meta.db_table} a
             WHERE a.landed_on >= %s AND a.landed_on <= %s{scope}{only}
-            GROUP BY {dim}, a.project_id, a.to_team_id, a.from_team_id, a.person_id
-        ) g
-        GROUP BY g.k
+        ),
+        p AS ({distinct("project_id")}),
+        t AS ({distinct(other)}),
+        pe AS ({distinct("person_id")})
+        SELECT COALESCE(p.k, t.k, pe.k), COALESCE(p.c, 0), COALESCE(t.c, 0), COALESCE(pe.c, 0)
+        FROM p FULL OUTER JOIN t ON t.k = p.k FULL OUTER JOIN pe ON pe.k = COALESCE(p.k, t.k)
     """  # noqa: S608 - only constants and placeholders are interpolated
     rows = _run(sql, [period.start, period.end, *scope_params, *key_params])
-    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+    return {(None if r[0] == -1 else r[0]): (r[1], r[2], r[3]) for r in rows}
 
 
 def _run(sql: str, params: list) -> list[tuple]:

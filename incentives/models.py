@@ -338,11 +338,18 @@ class IdentityMerge(models.Model):
 
 
 class PersonMonth(models.Model):
-    """Rollup of the ledger: a person's points and cross-team changes per month and credited
-    team, kept current by every ledger write (incentives.rollup). The people leaderboard reads
-    whole months from here and only the partial months at a period's edges from Award."""
+    """Rollup of the ledger: a person's points and cross-team changes per month, quarter and
+    year and credited team, kept current by every ledger write (incentives.rollup). The people
+    leaderboard reads whole years, quarters and months from here and only the partial months at
+    a period's edges from Award."""
 
-    month = models.DateField(help_text="First day of the month (institute-local).")
+    class Span(models.TextChoices):
+        MONTH = "m", "Month"
+        QUARTER = "q", "Quarter"
+        YEAR = "y", "Year"
+
+    span = models.CharField(max_length=1, choices=Span.choices, default=Span.MONTH)
+    month = models.DateField(help_text="First day of the month, quarter or year (local).")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_index=False)
     from_team = models.ForeignKey(
         Team,
@@ -359,9 +366,9 @@ class PersonMonth(models.Model):
     class Meta:
         indexes = [
             models.Index(
-                fields=["month"],
+                fields=["span", "month"],
                 include=["person", "from_team", "points", "changes"],
-                name="person_month_cover",
+                name="person_span_cover",
             ),
             models.Index(fields=["person", "month"], name="person_month_person"),
         ]

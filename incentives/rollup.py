@@ -26,33 +26,51 @@ def month_end(month: dt.date) -> dt.date:
     return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
+def quarter_of(day: dt.date) -> dt.date:
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def quarter_end(day: dt.date) -> dt.date:
+    return month_end(quarter_of(day) + dt.timedelta(days=62))
+
+
 def rollup_refresh(*, touched: Iterable[tuple[int, dt.date]]) -> int:
-    """Rebuild PersonMonth for (person, landing day) pairs written to the ledger."""
-    by_person: dict[int, set[dt.date]] = {}
+    """Rebuild PersonMonth (months, quarters, years) for the (person, landing day) pairs written
+    to the ledger: the whole years they fall in are recomputed from Award."""
+    people_set: set[int] = set()
+    years: set[int] = set()
     for person_id, day in touched:
-        by_person.setdefault(person_id, set()).add(month_of(day))
-    if not by_person:
+        people_set.add(person_id)
+        years.add(day.year)
+    if not people_set:
         return 0
-    first = min(min(m) for m in by_person.values())
-    last = month_end(max(max(m) for m in by_person.values()))
-    people = sorted(by_person)
+    first, last = dt.date(min(years), 1, 1), dt.date(max(years), 12, 31)
+    people = sorted(people_set)
     written = 0
     for i in range(0, len(people), CHUNK):
         chunk = people[i : i + CHUNK]
         PersonMonth.objects.filter(person_id__in=chunk, month__range=(first, last)).delete()
-        rows = (
+        months = (
             Award.objects.filter(person_id__in=chunk, landed_on__range=(first, last))
             .annotate(m=TruncMonth("landed_on"))
             .values_list("person_id", "m", "from_team_id")
             .annotate(points=Sum("points"), changes=Sum("change_count"))
             .order_by()
         )
+        totals: dict[tuple, list] = {}
+        for person_id, m, team_id, points, changes in months:
+            m = m.date() if isinstance(m, dt.datetime) else m
+            for key in (
+                ("m", person_id, m, team_id),
+                ("q", person_id, quarter_of(m), team_id),
+                ("y", person_id, m.replace(month=1), team_id),
+            ):
+                acc = totals.setdefault(key, [0, 0])
+                acc[0] += points
+                acc[1] += changes
         written += insert(
             PersonMonth,
-            ("person_id", "month", "from_team_id", "points", "changes"),
-            (
-                (p, m.date() if isinstance(m, dt.datetime) else m, t, pts, n)
-                for p, m, t, pts, n in rows
-            ),
+            ("span", "person_id", "month", "from_team_id", "points", "changes"),
+            ((*key, acc[0], acc[1]) for key, acc in totals.items()),
         )
     return written

@@ -178,6 +178,19 @@ def test_board_query_count_does_not_grow_with_rows(db, people, django_assert_max
         assert len(leaderboard(by="team", period=Q1).rows) == 1
 
 
+def test_periods_are_cut_into_rollup_spans():
+    from incentives.leaderboards import _pieces
+
+    assert _pieces(custom(dt.date(2023, 11, 25), dt.date(2025, 2, 14))) == [
+        ("d", dt.date(2023, 11, 25), dt.date(2023, 11, 30)),
+        ("m", dt.date(2023, 12, 1), dt.date(2023, 12, 1)),
+        ("y", dt.date(2024, 1, 1), dt.date(2024, 1, 1)),
+        ("m", dt.date(2025, 1, 1), dt.date(2025, 1, 1)),
+        ("d", dt.date(2025, 2, 1), dt.date(2025, 2, 14)),
+    ]
+    assert _pieces(Q1) == [("q", dt.date(2025, 1, 1), dt.date(2025, 1, 1))]
+
+
 def test_periods():
     assert period_of("week", dt.date(2025, 3, 5)) == period_of("week", dt.date(2025, 3, 9))
     assert period_of("week", dt.date(2025, 3, 5)).start == dt.date(2025, 3, 3)
@@ -202,12 +215,12 @@ def test_periods():
 def test_people_board_from_the_rollup_matches_the_ledger_for_any_period(db):
     team = team_ensure_path(path="Div/A")
     people = [PersonFactory() for _ in range(4)]
-    day = dt.date(2024, 11, 20)
-    for i in range(40):  # spread over four months, some negative rows
+    day = dt.date(2023, 11, 20)
+    for i in range(60):  # spread over sixteen months, some negative rows
         AwardFactory(
             person=people[i % 4],
             from_team=team,
-            landed_on=day + dt.timedelta(days=3 * i),
+            landed_on=day + dt.timedelta(days=8 * i),
             points=Decimal(i * 7 % 23) - Decimal("5.25"),
         )
     for since, until in [
@@ -216,6 +229,10 @@ def test_people_board_from_the_rollup_matches_the_ledger_for_any_period(db):
         ("2024-12-15", "2025-01-14"),
         ("2025-01-01", "2025-01-01"),
         ("2024-11-01", "2025-02-28"),
+        ("2024-01-01", "2024-12-31"),
+        ("2023-12-01", "2025-03-31"),
+        ("2024-04-01", "2024-09-30"),
+        ("2023-11-25", "2025-02-14"),
     ]:
         period = custom(dt.date.fromisoformat(since), dt.date.fromisoformat(until))
         expected = {}

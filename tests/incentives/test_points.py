@@ -149,7 +149,7 @@ def test_revert_within_30_days_claws_back_through_the_ledger(org, repo):
     assert revert[:12] in claw.reason and claw.change_count == -1
     assert Change.objects.get(sha=revert).status == Change.Status.REVERT
     assert Change.objects.get(sha=sha).reverted_by.sha == revert
-    month = PersonMonth.objects.get(person=org.people.bob)  # the rollup follows the ledger
+    month = PersonMonth.objects.get(person=org.people.bob, span="m")  # rollup follows ledger
     assert (month.points, month.changes) == (Decimal("0.00"), 0)
 
 

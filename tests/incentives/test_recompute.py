@@ -32,7 +32,7 @@ def rollup_matches_ledger():
     for a in Award.objects.all():
         key = (a.person_id, a.landed_on.replace(day=1))
         ledger[key] = ledger.get(key, Decimal("0")) + a.points
-    for r in PersonMonth.objects.all():
+    for r in PersonMonth.objects.filter(span="m"):
         rollup[(r.person_id, r.month)] = rollup.get((r.person_id, r.month), Decimal("0")) + r.points
     return ledger == rollup
 
