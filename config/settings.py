@@ -201,7 +201,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_ROUTES = {"federation.tasks.*": {"queue": "git"}}
+CELERY_TASK_ROUTES = {
+    "federation.tasks.*": {"queue": "git"},
+    "incentives.tasks.ingest_project": {"queue": "git"},
+}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Periodic work (run `celery -A config beat`): each app keeps its own entries in schedule.py.
 CELERY_BEAT_SCHEDULE = {**REVIEW_BEAT_SCHEDULE}

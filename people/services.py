@@ -10,6 +10,7 @@ from django.utils import timezone
 from people import orgcsv
 from people.models import Identity, Membership, Person, Team, periods_overlap
 from people.orgcsv import OrgImportError, RowError
+from people.signals import memberships_changed
 
 
 class DirectoryError(Exception):
@@ -171,6 +172,13 @@ def org_import(*, text: str, create_teams: bool = False, as_of: dt.date | None =
             report.people_updated += 1
         report.identities_created += _sync_identities(person, person_rows)
         _sync_memberships(person, person_rows, teams, as_of, report)
+    if report.changed_membership_ids:
+        ids = list(report.changed_membership_ids)
+        transaction.on_commit(
+            lambda: memberships_changed.send(
+                sender=Membership, membership_ids=ids, reason="HR data changed (org import)"
+            )
+        )
     return report
 
 

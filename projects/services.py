@@ -13,6 +13,7 @@ from license_expression import get_spdx_licensing
 from people.models import Team
 from projects.activity import ActivityInputs, activity_score
 from projects.models import Ownership, Project
+from projects.signals import ownership_changed
 
 TOPIC = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
 EDITABLE = ("summary", "description", "topics", "license", "contact", "sharing", "language")
@@ -226,6 +227,12 @@ def ownership_transfer(*, project: Project, team: Team, start: dt.date, by=None,
             )
         current.end = start - dt.timedelta(days=1)
         current.save(update_fields=["end"])
-    return Ownership.objects.create(
+    ownership = Ownership.objects.create(
         project=project, team=team, start=start, created_by=by, note=note
     )
+    transaction.on_commit(
+        lambda: ownership_changed.send(
+            sender=Project, project=project, since=start, reason=f"ownership moved to {team}"
+        )
+    )
+    return ownership
