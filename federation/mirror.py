@@ -127,6 +127,7 @@ def mirror_sync(*, project, update, run: SyncRun, screen=None) -> Outcome | None
     tip = update.new.get(head_ref)
     remote = outbound.ls_public(mirror)
     public_tip = remote.get(pub_ref)
+    outbound.ensure_public_history(project, mirror, repo)
     seen = {r: s for r, s in update.new.items() if r == head_ref or _wanted_tag(r, the_rules)}
     Mirror.objects.filter(pk=mirror.pk).update(
         seen_sha=tip or "", seen_refs=seen, synced_at=timezone.now()

@@ -141,6 +141,17 @@ def fetch_public(project, mirror, refspecs: list[str]) -> None:
         raise classify(exc) from exc
 
 
+def ensure_public_history(project, mirror, repo) -> bool:
+    """Make sure our public copies are in this worker's cache (another worker may have made
+    them): fetch GitHub's branch when the last copy we pushed is missing here. True if fetched."""
+    if not mirror.public_sha or has_commit(repo, mirror.public_sha):
+        return False
+    fetch_public(
+        project, mirror, [f"+refs/heads/{mirror.branch}:refs/osp/github/heads/{mirror.branch}"]
+    )
+    return True
+
+
 def push_internal(project, specs: list[str], *, force: bool = False):
     """Push from the mirror to the project's GitLab repository (imports come back this way)."""
     try:

@@ -356,6 +356,7 @@ def _public_copy(project, mirror: Mirror, d, the_rules, sha: str, repo):
     if not mirror.rewrites:
         return sha, {}
     exclude = [mirror.published_sha] if mirror.published_sha else []
+    outbound.ensure_public_history(project, mirror, repo)
     if exclude and not outbound.is_ancestor(repo, exclude[0], sha):
         raise PublishError("the approved commit does not descend from the published one")
     parents = all_copies(project) if exclude else {}

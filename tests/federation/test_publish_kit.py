@@ -29,6 +29,15 @@ from tests.localforge.helpers import git, head
 from tests.review.screening_helpers import clean_files
 
 SECRET = "gh-hook-secret-for-tests"
+
+
+def _publish_task():
+    from federation.tasks import publish_disclosure
+
+    return publish_disclosure._get_current_object()  # the task itself, not the name's proxy
+
+
+PUBLISH_TASK = _publish_task()  # taken at collection, before any test can unregister it
 ALICE = ("Alice Kim", "alice@institute.example")
 OUTSIDER = ("Olga Outside", "olga@example.net")
 FILES = {
@@ -40,6 +49,12 @@ FILES = {
 
 @pytest.fixture
 def fed_settings(forge_settings, localforge, settings):
+    # Review's approval finds the publish task by name in the app's registry; a test elsewhere
+    # that registers a stand-in under that name may have popped ours.
+    from celery import current_app
+
+    if current_app.tasks.get(PUBLISH_TASK.name) is not PUBLISH_TASK:
+        current_app.tasks.register(PUBLISH_TASK)
     org = localforge.unique("org")
     localforge.create_org(org)
     settings.GITHUB_ORG = org

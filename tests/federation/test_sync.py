@@ -125,3 +125,20 @@ def test_a_merged_side_branch_with_a_secret_holds_its_merge(fed):
     held = HeldDelta.objects.get(project=fed.project)
     merge = fed.mirror_git("rev-parse", f"{held.to_sha}~1")
     assert held.first_blocked_sha == merge and held.from_sha == first and base != first
+
+
+def test_another_worker_with_an_empty_cache_continues_the_mirror(fed):
+    """Workers keep their own caches: one that never saw the project clones it, fetches our
+    public copies from GitHub, and publishes on top of them."""
+    import shutil
+
+    from federation import repos
+
+    fed.release()
+    shutil.rmtree(repos.mirror_path(fed.project.key))  # the next sync runs "elsewhere"
+    sha = fed.commit({"src/demo/elsewhere.py": "E = 1\n"}, message="From another worker")
+    run = fed.sync()
+    assert run.status == "succeeded", run.error
+    assert fed.mirror.published_sha == sha
+    assert fed.public_refs()["refs/heads/main"] == fed.mirror.public_sha
+    assert "src/demo/elsewhere.py" in fed.public_files()
