@@ -370,7 +370,7 @@ def reconcile_500(ctx: BenchContext):
         reports.append(reconcile_all(queue=False))
         samples.append(time.perf_counter() - t0)
     last = reports[-1]
-    if last.checked != n or last.queued or last.errors:
+    if last.checked < n or last.queued or last.errors:  # (other benchmarks' mirrors count too)
         raise AssertionError(f"not a no-op: {last.summary()} {list(last.errors.values())[:2]}")
     median = sorted(samples)[len(samples) // 2]
     return ctx.figure(
