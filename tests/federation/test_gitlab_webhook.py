@@ -125,3 +125,26 @@ def test_merge_request_hook_parsed_from_fixture(client, queued):
     assert (
         response.status_code == 202 and response.json()["detail"] == "ignored"
     )  # opened, not merged
+
+
+def test_a_release_tag_of_a_released_project_queues_a_sync(
+    client, queued, django_capture_on_commit_callbacks
+):
+    """Tags matching the project's pattern are mirrored once the project is released."""
+    from federation.models import Mirror, PublishRules
+
+    project = ProjectFactory(gitlab_id=1, default_branch="master")
+    PublishRules.objects.create(project=project, tag_pattern="v*")
+    tag = body("tag_push.json")  # refs/tags/v1.0.0
+    unreleased = post(client, project, tag, token=project.hook_secret, event="Tag Push Hook")
+    assert unreleased.json()["detail"] == "ignored"
+    Mirror.objects.create(project=project, github_path="org/x", state="active")
+    with django_capture_on_commit_callbacks(execute=True):
+        released = post(
+            client, project, tag, token=project.hook_secret, event="Tag Push Hook", uuid="d-3"
+        )
+    assert released.json()["detail"] == "queued"
+    assert queued == [((project.pk,), {"trigger": "push"})]
+    PublishRules.objects.filter(project=project).update(tag_pattern="release-*")
+    other = post(client, project, tag, token=project.hook_secret, event="Tag Push Hook", uuid="d-4")
+    assert other.json()["detail"] == "ignored" and len(queued) == 1
