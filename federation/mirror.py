@@ -103,9 +103,10 @@ def _count(repo, base: str, tip: str) -> int:
     return int(git.run(["rev-list", "--count", tip, f"^{base}"], repo=repo).text.strip() or 0)
 
 
-def _imported_ancestor(project, repo, public_tip: str | None, tip: str) -> str | None:
-    """The internal copy of GitHub's tip when it is one of the commits we imported back and
-    GitLab's branch now contains it (an imported divergence that merged)."""
+def _known_ancestor(project, repo, public_tip: str | None, tip: str) -> str | None:
+    """The internal original of GitHub's tip when GitHub's tip is one of our recorded copies
+    (pushed by an earlier, interrupted sync; or commits we imported back) and GitLab's branch
+    contains it. Else None: someone else moved GitHub's branch."""
     if not public_tip:
         return None
     row = CommitMap.objects.filter(project=project, public_sha=public_tip).first()
@@ -150,7 +151,7 @@ def mirror_sync(*, project, update, run: SyncRun, screen=None) -> Outcome | None
         )  # fmt: skip
         return Outcome(SyncRun.Status.HELD, detail={**detail, "divergence": d.pk})
     if public_tip != mirror.public_sha and not force:
-        imported = _imported_ancestor(project, repo, public_tip, tip)
+        imported = _known_ancestor(project, repo, public_tip, tip)
         if imported is None:
             d = divergence.divergence_raise(
                 project=project, kind=Divergence.Kind.PUBLIC_PUSH, ref=pub_ref,
@@ -167,7 +168,9 @@ def mirror_sync(*, project, update, run: SyncRun, screen=None) -> Outcome | None
         else:
             note = "resolved by the sync"
         divergence.divergence_resolved(divergence=active, note=note)
-    outcome = _publish_new(project, mirror, the_rules, repo, base, tip, exclude, force, screen)
+    outcome = _publish_new(
+        project, mirror, the_rules, repo, base, tip, exclude, force, screen, public_tip
+    )
     outcome.detail = {**detail, **outcome.detail, "public_after": outcome.detail.get("public")}
     mirror.refresh_from_db()
     outcome.detail["tags"] = tags.push_tags(project, mirror, the_rules, repo, remote)
@@ -179,7 +182,9 @@ def _wanted_tag(ref: str, the_rules) -> bool:
     return ref.startswith("refs/tags/") and the_rules.tag_wanted(ref.removeprefix("refs/tags/"))
 
 
-def _publish_new(project, mirror, the_rules, repo, base, tip, exclude, force, screen) -> Outcome:
+def _publish_new(
+    project, mirror, the_rules, repo, base, tip, exclude, force, screen, public_tip
+) -> Outcome:
     screening, bad, first_bad = None, [], ""
     clean = base
     if tip != base:
@@ -200,9 +205,8 @@ def _publish_new(project, mirror, the_rules, repo, base, tip, exclude, force, sc
     else:
         public = _copy(project, mirror, the_rules, repo, base, [])[0]
     ref = f"refs/heads/{mirror.branch}"
-    remote_now = outbound.ls_public(mirror).get(ref) if force else None
     pushed = False
-    if (force and remote_now != public) or (not force and clean != base):
+    if public != public_tip and (force or clean != base):
         outbound.push_public(
             project=project,
             mirror=mirror,

@@ -142,3 +142,31 @@ def test_another_worker_with_an_empty_cache_continues_the_mirror(fed):
     assert fed.mirror.published_sha == sha
     assert fed.public_refs()["refs/heads/main"] == fed.mirror.public_sha
     assert "src/demo/elsewhere.py" in fed.public_files()
+
+
+def test_a_sync_interrupted_after_its_push_converges(fed, monkeypatch):
+    from federation import outbound
+
+    fed.release()
+    sha = fed.commit({"src/demo/i.py": "I = 1\n"}, message="interrupted")
+    real = outbound.push_public
+
+    def push_then_crash(**kwargs):
+        real(**kwargs)
+        raise RuntimeError("worker lost after the push")
+
+    monkeypatch.setattr(outbound, "push_public", push_then_crash)
+    with pytest.raises(RuntimeError):
+        fed.sync()
+    pushed = fed.public_refs()["refs/heads/main"]
+    assert fed.mirror.published_sha != sha and fed.mirror.public_sha != pushed
+    monkeypatch.setattr(outbound, "push_public", real)
+    run = fed.sync(trigger="reconcile")
+    assert run.status == "succeeded", run.error
+    mirror = fed.mirror
+    assert (mirror.published_sha, mirror.public_sha) == (sha, pushed)
+    assert fed.public_refs()["refs/heads/main"] == pushed  # nothing pushed twice
+    assert not run.detail["pushed"]
+    from federation.models import Divergence
+
+    assert not Divergence.objects.filter(project=fed.project).exists()
