@@ -103,3 +103,41 @@ def person_totals(person: Person, *, since=None, until=None) -> dict:
         qs = qs.filter(landed_on__lte=until)
     agg = qs.aggregate(points=Sum("points"), changes=Sum("change_count"))
     return {"points": agg["points"] or 0, "changes": agg["changes"] or 0}
+
+
+def project_people(project, *, limit: int = 30) -> list[dict]:
+    """Who landed changes in the project (same-team and cross-team), with their current teams
+    and the points they earned there: two queries."""
+    rows = list(
+        Change.objects.filter(project=project, status__in=COUNTED)
+        .values("author_identity__person_id", "author_identity__person__name", "author_name")
+        .annotate(changes=Count("id"), last=Max("landed_at"))
+        .order_by("-changes", "author_name")[:limit]
+    )
+    ids = [r["author_identity__person_id"] for r in rows if r["author_identity__person_id"]]
+    from people.models import Membership
+
+    teams: dict[int, list[str]] = {}
+    for m in (
+        Membership.objects.active_on(timezone.localdate())
+        .filter(person_id__in=ids)
+        .select_related("team")
+    ):
+        teams.setdefault(m.person_id, []).append(m.team.path)
+    points = {
+        r["person_id"]: r["points"]
+        for r in Award.objects.filter(project=project, person_id__in=ids)
+        .values("person_id")
+        .annotate(points=Sum("points"))
+    }
+    return [
+        {
+            "person_id": r["author_identity__person_id"],
+            "name": r["author_identity__person__name"] or r["author_name"] or "unknown",
+            "teams": teams.get(r["author_identity__person_id"], []),
+            "changes": r["changes"],
+            "last": r["last"],
+            "points": points.get(r["author_identity__person_id"]),
+        }
+        for r in rows
+    ]

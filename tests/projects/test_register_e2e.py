@@ -45,6 +45,8 @@ def test_researcher_registers_and_colleague_finds_it(
     assert page.get_by_test_id("owner-team").inner_text() == "AI Research/Vision Lab"
     assert glp.http_url in page.get_by_test_id("clone-url").input_value()
     assert "Send a merge request." in page.get_by_test_id("contributing").inner_text()
+    # The first sync ingested the history: its author (not in the directory) is listed.
+    assert "Ada Author" in page.get_by_test_id("contributors").inner_text()
     screenshot("project-page")
 
     project = Project.objects.get(gitlab_id=glp.id)
