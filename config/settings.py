@@ -9,6 +9,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from federation.schedule import BEAT_SCHEDULE as FEDERATION_BEAT_SCHEDULE
 from review.schedule import BEAT_SCHEDULE as REVIEW_BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -134,6 +135,19 @@ GIT_TIMEOUT = env.float("GIT_TIMEOUT", default=300.0)
 GIT_LOCK_TIMEOUT = env.float("GIT_LOCK_TIMEOUT", default=30.0)
 GIT_EXTRA_HOSTS = env.list("GIT_EXTRA_HOSTS", default=[])
 
+# Publishing: who authors snapshot commits, where unknown authors' addresses point, what never
+# leaves, and when a sync counts as stuck.
+RELEASE_IDENTITY = env.str(
+    "RELEASE_IDENTITY", default="Open Source Program Office <ospo@users.noreply.invalid>"
+)
+NOREPLY_DOMAIN = env.str("NOREPLY_DOMAIN", default="users.noreply.invalid")
+FEDERATION_DEFAULT_EXCLUDED_PATHS = env.list(
+    "FEDERATION_DEFAULT_EXCLUDED_PATHS", default=["internal/", ".gitlab-ci.yml"]
+)
+STUCK_RUN_MINUTES = env.int("STUCK_RUN_MINUTES", default=30)
+FEDERATION_FAILING_RUNS = env.int("FEDERATION_FAILING_RUNS", default=3)
+SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=900)
+
 # Secret of the organisation webhook on GitHub; without one, GitHub deliveries are refused.
 GITHUB_WEBHOOK_SECRET = env.str("GITHUB_WEBHOOK_SECRET", default="")
 
@@ -207,7 +221,7 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Periodic work (run `celery -A config beat`): each app keeps its own entries in schedule.py.
-CELERY_BEAT_SCHEDULE = {**REVIEW_BEAT_SCHEDULE}
+CELERY_BEAT_SCHEDULE = {**REVIEW_BEAT_SCHEDULE, **FEDERATION_BEAT_SCHEDULE}
 
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", "English"), ("ko", "한국어")]

@@ -486,7 +486,15 @@ def queue_publish(disclosure_id: int) -> bool:
                 disclosure_id,
             )
             return False
-        task.delay(disclosure_id)
+        try:
+            task.delay(disclosure_id)
+        except Exception:  # eager mode: a failed publish must not undo or break the approval
+            log.exception(
+                "publishing disclosure %s failed in-process; it can be retried from the "
+                "federation page",
+                disclosure_id,
+            )
+            return False
         return True
     current_app.send_task(PUBLISH_TASK, args=[disclosure_id])
     return True

@@ -48,7 +48,8 @@ def test_chunked_push_and_gzip_fetch(localforge, tmp_path):
     clone = tmp_path / "clone"
     git("clone", "-q", project["http_url_to_repo"].removesuffix(".git"), str(clone), header=header)
     assert head(clone) == head(work) and big in git("log", "--format=%H", cwd=clone).stdout
-    for i in range(40):
+    # Enough local commits that every negotiation round's request passes git's gzip threshold.
+    for i in range(160):
         git("commit", "-q", "--allow-empty", "-m", f"local {i}", cwd=clone)
     commit(work, "server.txt", "s\n", "Server side")
     git("push", project["http_url_to_repo"], "main", cwd=work, header=header)
