@@ -2,6 +2,7 @@
 and the first sync (queued after commit). Orchestration: it calls across apps."""
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -14,6 +15,8 @@ from federation.forges.base import ForgeProject
 from people.selectors import forge_username
 from projects import services as project_services
 from projects.models import Project
+
+log = logging.getLogger(__name__)
 
 
 class RegistrationError(Exception):
@@ -153,10 +156,19 @@ def register(*, user, gitlab_ref: str, team, **details) -> tuple[Project, bool]:
 
 
 def queue_after_registration(project_id: int) -> None:
+    """Queue the webhook install and the first sync. With a broker they retry on their own;
+    in eager mode (no broker) a failure is logged and the registration stands: the hook stays
+    pending and the project page says so."""
     from federation import tasks
 
-    tasks.project_hooks_install.delay(project_id)
-    tasks.sync_project.delay(project_id, trigger="registration")
+    for task, kwargs in (
+        (tasks.project_hooks_install, {}),
+        (tasks.sync_project, {"trigger": "registration"}),
+    ):
+        try:
+            task.delay(project_id, **kwargs)
+        except Exception:
+            log.exception("%s for project %s failed; it will be retried", task.name, project_id)
 
 
 def hook_url(project: Project) -> str:

@@ -137,3 +137,31 @@ def test_bad_license_is_refused_before_storing(forge_settings, gitlab_project, r
             user=researcher, gitlab_ref=glp.path, **details(team, license="GPL-9")
         )
     assert not Project.objects.exists()
+
+
+def test_hook_install_failure_keeps_the_registration_and_is_retried(
+    forge_settings, localforge, gitlab_project, researcher
+):
+    from federation import tasks
+    from federation.forges.errors import RateLimited, Unavailable
+
+    # The task retries forge outages and rate limits (Celery autoretry with backoff)...
+    assert {Unavailable, RateLimited} <= set(tasks.project_hooks_install.autoretry_for)
+    assert tasks.project_hooks_install.retry_backoff and tasks.project_hooks_install.max_retries
+    glp = gitlab_project(owner=(researcher.username, researcher.gitlab_token))
+    team = team_ensure_path(path="AI/Vision")
+    # ...GitLab's hooks API is down for longer than the adapter's own retries:
+    localforge.inject_fault("gitlab", 503, count=20, path_prefix=f"/api/v4/projects/{glp.id}/hooks")
+    try:
+        project, created = registration.register(
+            user=researcher, gitlab_ref=glp.path, **details(team)
+        )
+    finally:
+        localforge.clear_faults("gitlab")
+    assert created  # the registration itself stands
+    project.refresh_from_db()
+    assert project.hook_state == "pending" and hooks_of(localforge, glp.id) == []
+    # The retry (what Celery runs next) installs exactly one hook.
+    assert tasks.project_hooks_install.run(project.pk).startswith("hook ")
+    project.refresh_from_db()
+    assert project.hook_state == "installed" and len(hooks_of(localforge, glp.id)) == 1
