@@ -488,12 +488,15 @@ def queue_publish(disclosure_id: int) -> bool:
             return False
         try:
             task.delay(disclosure_id)
-        except Exception:  # eager mode: a failed publish must not undo or break the approval
+        except Exception as exc:  # eager mode: a failed publish must not break the approval
             log.exception(
                 "publishing disclosure %s failed in-process; it can be retried from the "
                 "federation page",
                 disclosure_id,
             )
+            d = Disclosure.objects.filter(pk=disclosure_id).first()
+            if d is not None and d.state == State.PUBLISHING:
+                disclosure_publishing_failed(disclosure=d, error=f"{exc.__class__.__name__}: {exc}")
             return False
         return True
     current_app.send_task(PUBLISH_TASK, args=[disclosure_id])

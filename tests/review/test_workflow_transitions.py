@@ -230,8 +230,9 @@ def test_chair_approves_the_exact_sha(world, django_capture_on_commit_callbacks,
 def test_a_failing_publish_never_breaks_the_approval(
     world, django_capture_on_commit_callbacks, monkeypatch, caplog
 ):
-    class Failing:
-        def delay(self, *args):
+    class Failing:  # starts publishing, then the forge fails
+        def delay(self, pk):
+            services.disclosure_publishing_start(disclosure=Disclosure.objects.get(pk=pk))
             raise RuntimeError("GitHub is down")
 
     monkeypatch.setitem(current_app.tasks, services.PUBLISH_TASK, Failing())
@@ -240,8 +241,9 @@ def test_a_failing_publish_never_breaks_the_approval(
     with django_capture_on_commit_callbacks(execute=True):
         services.disclosure_approve(disclosure=d, by=world.chair)
     d.refresh_from_db()
-    assert d.state == State.APPROVED and d.approved_sha == world.sha
+    assert d.state == State.APPROVED and d.approved_sha == world.sha  # back from publishing
     assert f"publishing disclosure {d.pk} failed" in caplog.text
+    assert transitions(d)[-2:] == [("approved", "publishing"), ("publishing", "approved")]
 
 
 def test_without_a_publish_task_approval_is_kept_and_logged(
