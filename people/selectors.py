@@ -37,12 +37,6 @@ def people_directory(*, search: str = "", team: Team | None = None) -> QuerySet[
     return qs.order_by("name")
 
 
-def person_teams_on(person: Person, day: dt.date) -> QuerySet[Team]:
-    return Team.objects.filter(
-        memberships__in=Membership.objects.active_on(day).filter(person=person)
-    )
-
-
 def org_export_rows() -> list[dict]:
     """Rows for the org CSV: one per membership, with the person's forge identities."""
     idents = {}
