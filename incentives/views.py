@@ -13,7 +13,7 @@ from django.views import View
 from incentives import charts, exports
 from incentives.leaderboards import BOARDS, flow_matrix, leaderboard, standing, trend
 from incentives.periods import KINDS, Period, PeriodError, period_from_params, period_of
-from incentives.visibility import Scope, scope_for
+from incentives.visibility import Scope, scope_for, team_choices, team_filter
 
 PAGE = 50
 TOP = 10
@@ -34,6 +34,10 @@ def _period_query(period: Period) -> str:
     return f"period={period.kind}&date={period.start}"
 
 
+def _query(period: Period, team) -> str:
+    return _period_query(period) + (f"&team={team.pk}" if team is not None else "")
+
+
 def _depth(request) -> int | None:
     value = request.GET.get("depth", "")
     return int(value) if value.isdigit() and 0 < int(value) < 10 else None
@@ -51,9 +55,17 @@ def _check_board(scope: Scope, by: str) -> None:
         )
 
 
-def _board(scope: Scope, by: str, period: Period, **kwargs):
-    team_ids = scope.board_team_ids if by == "person" else None
+def _board(scope: Scope, by: str, period: Period, team_ids=None, **kwargs):
+    """`team_ids`: the team picked on the page (with its sub-teams), already within scope."""
+    if team_ids is None:
+        team_ids = scope.board_team_ids if by == "person" else None
     return leaderboard(by=by, period=period, team_ids=team_ids, **kwargs)
+
+
+def _team(request, scope: Scope) -> dict:
+    """The page's team filter: the picked team, its ids, and the choices for the form."""
+    team, ids = team_filter(scope, request.GET.get("team", ""))
+    return {"team": team, "team_ids": ids, "teams": team_choices(scope)}
 
 
 class DashboardView(LoginRequiredMixin, View):
@@ -65,11 +77,14 @@ class DashboardView(LoginRequiredMixin, View):
         if error:
             messages.error(request, error)
         depth = _depth(request)
+        picked = _team(request, scope)
+        ids = picked["team_ids"]
         ctx = {
+            **picked,
             "period": period,
             "previous": period.previous(),
             "kinds": KINDS[:-1],
-            "query": _period_query(period),
+            "query": _query(period, picked["team"]),
             "scope": scope,
             "depth": depth,
             "standing": standing(person=scope.person, period=period) if scope.person else None,
@@ -77,14 +92,14 @@ class DashboardView(LoginRequiredMixin, View):
         }
         if scope.totals:
             ctx["boards"] += [
-                ("team", _board(scope, "team", period, limit=TOP)),
-                ("project", _board(scope, "project", period, limit=TOP)),
+                ("team", _board(scope, "team", period, ids, limit=TOP)),
+                ("project", _board(scope, "project", period, ids, limit=TOP)),
             ]
             flow = flow_matrix(period=period, depth=depth)
             ctx["heatmap"] = charts.heatmap(flow)
             ctx["trend"] = charts.trend_chart(trend(period=period))
         if scope.people_board:
-            ctx["boards"].insert(0, ("person", _board(scope, "person", period, limit=TOP)))
+            ctx["boards"].insert(0, ("person", _board(scope, "person", period, ids, limit=TOP)))
         return render(request, self.template_name, ctx)
 
 
@@ -99,18 +114,21 @@ class LeaderboardView(LoginRequiredMixin, View):
             if request.GET.get("format") == "csv":
                 raise Http404(error)
             messages.error(request, error)
+        picked = _team(request, scope)
+        ids = picked["team_ids"]
         if request.GET.get("format") == "csv":
-            return exports.board_csv(_board(scope, by, period))
+            return exports.board_csv(_board(scope, by, period, ids))
         page_no = request.GET.get("page", "1")
         page_no = int(page_no) if page_no.isdigit() and int(page_no) > 0 else 1
-        board = _board(scope, by, period, limit=PAGE, offset=(page_no - 1) * PAGE)
+        board = _board(scope, by, period, ids, limit=PAGE, offset=(page_no - 1) * PAGE)
         pages = Paginator(range(board.total), PAGE)
         ctx = {
+            **picked,
             "by": by,
             "board": board,
             "period": period,
             "kinds": KINDS[:-1],
-            "query": _period_query(period),
+            "query": _query(period, picked["team"]),
             "page": pages.get_page(page_no),
             "scope": scope,
         }

@@ -81,3 +81,29 @@ def can_see_person(scope: Scope, person: Person) -> bool:
         .filter(person=person, team_id__in=scope.team_ids)
         .exists()
     )
+
+
+def team_choices(scope: Scope) -> list[Team]:
+    """Teams a viewer may narrow the boards to: all of them for admins, else their own."""
+    if not scope.totals:
+        return []
+    teams = Team.objects.exclude(path="")
+    if not scope.all_people:
+        teams = teams.filter(id__in=scope.team_ids)
+    return list(teams.order_by("path"))
+
+
+def team_filter(scope: Scope, value: str) -> tuple[Team | None, frozenset[int] | None]:
+    """The team picked on the dashboard (a Team id in `value`) and the ids of it and its
+    sub-teams, limited to what the viewer may see; (None, None) for "all teams"."""
+    if not value.isdigit():
+        return None, None
+    team = next((t for t in team_choices(scope) if t.pk == int(value)), None)
+    if team is None:
+        return None, None
+    ids = frozenset(
+        Team.objects.filter(Q(pk=team.pk) | Q(path__startswith=f"{team.path}/")).values_list(
+            "id", flat=True
+        )
+    )
+    return team, ids if scope.all_people else ids & scope.team_ids
