@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from incentives.models import Award, Change
 from people.models import Person
+
+CENT = Decimal("0.01")
 
 COUNTED = (Change.Status.ELIGIBLE, Change.Status.EMPTY, Change.Status.REVERT)
 
@@ -124,8 +127,8 @@ def project_people(project, *, limit: int = 30) -> list[dict]:
         .select_related("team")
     ):
         teams.setdefault(m.person_id, []).append(m.team.path)
-    points = {
-        r["person_id"]: r["points"]
+    points = {  # SQLite sums decimals as floats: round back to cents
+        r["person_id"]: r["points"].quantize(CENT) if r["points"] is not None else None
         for r in Award.objects.filter(project=project, person_id__in=ids)
         .values("person_id")
         .annotate(points=Sum("points"))

@@ -2,7 +2,7 @@
 
 Screenshots go to test-results/journeys/<journey>/NN-name.png (E2E_JOURNEYS_DIR overrides the
 folder). With SAVE_README_SCREENSHOTS=1 the pages the README shows are also written to
-docs/screenshots/<name>.png, at the 1280-pixel-wide viewport (not the full page).
+docs/screenshots/<name>.png: 1280 pixels wide, the top of the page up to README_MAX_HEIGHT.
 """
 
 from __future__ import annotations
@@ -11,13 +11,18 @@ import os
 import time
 from pathlib import Path
 
+import gitlab
 import pytest
+import requests
 
 from tests.fixtures.browser import sign_in
+from tests.fixtures.forges import GitLabProject
+from tests.localforge.helpers import make_repo
 
 ROOT = Path(__file__).resolve().parents[2]
 JOURNEYS = Path(os.environ.get("E2E_JOURNEYS_DIR", "test-results/journeys"))
 README_SHOTS = ROOT / "docs" / "screenshots"
+README_MAX_HEIGHT = 1900
 PASSWORD = "pw-for-tests-123"
 
 
@@ -40,7 +45,11 @@ class Shots:
         assert path.stat().st_size > 0
         if readme and self.readme:
             README_SHOTS.mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(README_SHOTS / f"{readme}.png"), full_page=False)
+            height = min(self.page.evaluate("document.body.scrollHeight"), README_MAX_HEIGHT)
+            clip = {"x": 0, "y": 0, "width": self.page.viewport_size["width"], "height": height}
+            self.page.screenshot(
+                path=str(README_SHOTS / f"{readme}.png"), full_page=True, clip=clip
+            )
         return path
 
 
@@ -73,3 +82,35 @@ def until(predicate, *, timeout: float = 60, what: str = "condition"):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.2)
+
+
+def forge_user(localforge, username: str) -> tuple[str, str]:
+    """A localforge user named `username` (or, if the name is taken in this session, a fresh
+    one like it): (username, token). Readable names make readable screenshots."""
+    for name in (username, localforge.unique(f"{username}-")):
+        try:
+            _, token = localforge.create_user(name, email=f"{name}@institute.example")
+        except requests.HTTPError:
+            continue
+        return name, token
+    raise AssertionError(f"could not create a localforge user like {username}")
+
+
+def named_gitlab_project(localforge, work: Path, owner, group: str, name: str, files: dict):
+    """Like the `gitlab_project` fixture, with a readable group and name (made unique when this
+    session already has them), owned by `owner` = (username, token); one commit per file."""
+    try:
+        grp = localforge.create_group(group)
+    except requests.HTTPError:
+        grp = localforge.create_group(localforge.unique(f"{group}-"))
+    localforge.add_member(grp, owner[0], 50)
+    gl = gitlab.Gitlab(localforge.gitlab_url, private_token=owner[1])
+    project = gl.projects.create({"name": name, "namespace_id": grp["id"]})
+    glp = GitLabProject(
+        project.id, project.path_with_namespace, project.web_url, project.http_url_to_repo,
+        make_repo(work / f"work-{project.id}", commits=0), localforge.git_auth_header(owner[1]),
+        owner[0], owner[1],
+    )  # fmt: skip
+    for filename, content in files.items():
+        glp.push(filename, content, f"Add {filename}")
+    return glp
