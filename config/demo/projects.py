@@ -91,20 +91,21 @@ def _who(index: int) -> tuple[str, str]:
     return NAMES[index], email_of(NAMES[index])
 
 
-def _people(p: DemoProject, number: int) -> tuple[list[int], list[int]]:
+def _people(p: DemoProject, number: int) -> tuple[list[int], list[int], list[int]]:
     """The owner team's people and the guests (other teams, never a committee member); the
-    two people who moved teams come first among the guests, so their moves show."""
+    two people who moved teams (when they are guests here) write some of the cross-team
+    commits before and after their move."""
     owners = [j for j in range(len(NAMES)) if j % len(TEAMS) == p.team]
     guests = [j for j in range(len(NAMES)) if j % len(TEAMS) != p.team and j not in COMMITTEE]
     moved = [j for j in MOVED if j in guests]
     rest = [j for j in guests if j not in moved]
     rest = rest[number % len(rest) :] + rest[: number % len(rest)]
-    return owners, moved + rest
+    return owners, moved + rest, moved
 
 
 def history(p: DemoProject, start: dt.date) -> list[DemoCommit]:
     number = PROJECTS.index(p)
-    owners, guests = _people(p, number)
+    owners, guests, moved = _people(p, number)
     t0 = dt.datetime.combine(start + dt.timedelta(days=7), dt.time(10, 0), tzinfo=KST)
     lead = _who(owners[0])
     commits = [
@@ -133,6 +134,8 @@ def history(p: DemoProject, start: dt.date) -> list[DemoCommit]:
             continue
         cross = week % 3 == 0
         author = _who(guests[week // 3 % len(guests)] if cross else owners[week % len(owners)])
+        if cross and moved and week % 12 == 3:  # the movers, before and after their move
+            author = _who(moved[week // 12 % len(moved)])
         path, body = content.module(p.name, p.license, p.ext, week)
         message = f"{'Improve' if cross else 'Extend'} {path.rsplit('/', 1)[-1]} (week {week})"
         commits.append(DemoCommit(author, when, message, {path: body}))
