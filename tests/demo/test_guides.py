@@ -153,7 +153,7 @@ def test_guides_are_in_the_menu(reader):
     assert ">가이드</a>" in reader.get("/projects/").content.decode()
 
 
-def test_guides_keep_the_policy_date_in_the_institute_time_zone(reader):
+def test_a_future_policy_version_is_not_in_force_yet(reader):
     day = timezone.localdate() + dt.timedelta(days=3)
     policy_publish(effective_from=day, summary="Later.")
     in_language(reader, "ko")
