@@ -19,7 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, reset, addr, no_serve, **options):
         from config.demo import worker
-        from config.demo.forge import start_localforge
+        from config.demo.forge import demo_hook_secret, start_localforge
         from config.demo.projects import seed_data
         from config.demo.world import seed_world
 
@@ -32,6 +32,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"localforge: GitLab {settings.GITLAB_URL}, GitHub {settings.GITHUB_API_URL}"
             )
+        demo_hook_secret()
         celery = worker.start_worker()
         if celery is not None:
             self.stdout.write(f"Celery worker on {settings.CELERY_BROKER_URL.split('@')[-1]}")
