@@ -5,11 +5,13 @@ and a second seeding changes nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import tempfile
 from pathlib import Path
 
 import pytest
 import requests
+from django.core.management import call_command
 from django.utils import timezone
 
 from config.demo import contribution, org
@@ -173,15 +175,19 @@ def test_the_demo_world(demo_forge, localforge, client):
     assert page.status_code == 200
     assert "Vision Lab" in page.content.decode()
 
-    # A second run (a restart) finds the same world and makes nothing new.
+    # A second run (a restart: the command itself) finds the same world and makes nothing new,
+    # and prints the URLs and one login per role.
     before = counts()
-    again = seed_world()
+    demo_forge.CELERY_BROKER_URL = ""  # no worker: the tasks run in-process here
+    out = io.StringIO()
+    call_command("demo_up", "--no-serve", stdout=out)
     assert counts() == before
-    assert (again.released.pk, again.in_review.pk, again.held.pk) == (
-        released.pk,
-        in_review.pk,
-        held.pk,
-    )
+    printed = out.getvalue()
+    for username, (_, roles) in org.LOGINS.items():
+        assert f"{username:<11} / {org.DEMO_PASSWORD}   {', '.join(roles)}" in printed
+    for d in (released, in_review, held):
+        assert f"/review/disclosures/{d.pk}/  ({d.project.path})" in printed
+    assert link.url in printed and link.mr_url in printed
     pr_again = requests.get(
         f"{localforge.github_url}/repos/{mirror.github_path}/pulls?state=all",
         headers={"Authorization": f"token {localforge.token}"},
