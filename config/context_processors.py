@@ -10,6 +10,7 @@ NAVIGATION = [
     (_("Dashboard"), "incentives:dashboard", "people.view_dashboard"),
     (_("Directory"), "people:directory", None),
     (_("Federation"), "federation:health", "people.administer_ospo"),
+    (_("Guides"), "guides:index", None),
     (_("API"), "api-docs", None),
 ]
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "review",
     "federation",
     "incentives",
+    "guides",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ urlpatterns = [
     path("review/", include("review.urls")),
     path("federation/", include("federation.urls")),
     path("incentives/", include("incentives.urls")),
+    path("guides/", include("guides.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("hooks/gitlab/<str:key>/", webhooks.gitlab_hook, name="hook-gitlab"),

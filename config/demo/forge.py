@@ -56,3 +56,17 @@ def start_localforge(data_dir: Path, seed: dict) -> subprocess.Popen | None:
             raise RuntimeError("localforge did not start listening")
         time.sleep(0.1)
     return proc
+
+
+DEMO_GITHUB_HOOK_SECRET = "osp-demo-github-hook-secret"  # noqa: S105 - demo forge only
+
+
+def demo_hook_secret() -> bool:
+    """On the embedded forges, give GitHub's webhook a secret when none is configured, so a pull
+    request opened on the demo's public mirror comes back as a merge request by itself. The
+    worker (a child process) reads it from the environment."""
+    if settings.GITHUB_WEBHOOK_SECRET or not is_local(settings.GITHUB_API_URL):
+        return False
+    settings.GITHUB_WEBHOOK_SECRET = DEMO_GITHUB_HOOK_SECRET
+    os.environ["GITHUB_WEBHOOK_SECRET"] = DEMO_GITHUB_HOOK_SECRET
+    return True

@@ -1,13 +1,19 @@
-"""The demo organisation: 4 teams in 2 divisions, 20 people, two of whom moved teams this year."""
+"""The demo organisation: 4 teams in 2 divisions, 20 people, two of whom moved teams this year.
+
+Dates are relative to the demo's year, which starts a year before the first seeding and is
+kept from then on (it is the start of the demo people's first memberships), so a restart the
+next week finds the same organisation.
+"""
 
 import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from people import orgcsv, services
-from people.models import Person
+from people.models import Membership, Person
 from people.roles import COMMITTEE_CHAIR, COMMITTEE_MEMBER, MANAGER, OSPO_ADMIN, RESEARCHER
 
 DEMO_PASSWORD = "osp-demo"  # noqa: S105 - printed by `make run`; demo data only
@@ -50,9 +56,16 @@ LOGINS = {
     "admin": (19, [OSPO_ADMIN]),
 }
 MOVED = {
-    3: (1, dt.date(2026, 4, 30)),
-    13: (0, dt.date(2026, 7, 31)),
-}  # index -> (new team, last day)
+    3: (1, 120),
+    13: (0, 210),
+}  # index -> (new team, last day in the old team: days after the year's start)
+# Committee members never author the demo's cross-team commits (a reviewer may not review a
+# history they wrote).
+COMMITTEE = {
+    index
+    for index, roles in LOGINS.values()
+    if COMMITTEE_MEMBER in roles or COMMITTEE_CHAIR in roles
+}
 
 
 def email_of(name: str) -> str:
@@ -64,7 +77,19 @@ def gitlab_username(name: str) -> str:
     return email_of(name).split("@")[0].replace(".", "-")
 
 
-def org_csv(year_start=dt.date(2025, 1, 1)) -> str:
+def team_index_of(index: int) -> int:
+    """The team a person starts the year in."""
+    return index % len(TEAMS)
+
+
+def year_start() -> dt.date:
+    """The demo year's first day: kept from the first seeding, else a year ago today."""
+    emails = [email_of(n) for n in NAMES]
+    first = Membership.objects.filter(person__email__in=emails).order_by("start").first()
+    return first.start if first else timezone.localdate() - dt.timedelta(days=365)
+
+
+def org_csv(year_start: dt.date) -> str:
     rows = []
     for i, name in enumerate(NAMES):
         email = email_of(name)
@@ -72,7 +97,8 @@ def org_csv(year_start=dt.date(2025, 1, 1)) -> str:
         team = TEAMS[i % len(TEAMS)]
         base = {"email": email, "name": name, "gitlab_username": login, "github_login": ""}
         if i in MOVED:
-            new_team, last_day = MOVED[i]
+            new_team, days = MOVED[i]
+            last_day = year_start + dt.timedelta(days=days)
             rows.append(
                 {
                     **base,
@@ -93,7 +119,7 @@ def org_csv(year_start=dt.date(2025, 1, 1)) -> str:
 @transaction.atomic
 def seed_org() -> list[tuple[str, str, list[str]]]:
     """Idempotent: teams, people, and one login per role. Returns (username, password, roles)."""
-    services.org_import(text=org_csv(), create_teams=True)
+    services.org_import(text=org_csv(year_start()), create_teams=True)
     User = get_user_model()
     logins = []
     for username, (index, roles) in LOGINS.items():
