@@ -161,12 +161,18 @@ def test_a_sync_push_refused_by_github_is_retried(fed, make_worker):
 # -- a worker killed in the middle of the push -----------------------------------------------
 
 
-@pytest.mark.parametrize("push", ["dies_with_the_worker", "lands_after_the_worker_died"])
-def test_a_worker_killed_during_the_publish_push_converges(fed, make_worker, shim, push):
+def pool_children(worker) -> list[int]:
+    pid = worker.proc.pid
+    return [int(c) for c in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+
+
+@pytest.mark.parametrize("how", ["host_down", "push_outlives_worker", "pool_process_killed"])
+def test_a_worker_killed_during_the_publish_push_converges(fed, make_worker, shim, how):
     d = fed.approve(fed.mirror_head())
     shim.hold("push")
-    # A short lease, so the next worker need not wait 15 minutes for the dead one's.
-    first = make_worker(SYNC_LEASE_SECONDS=6)
+    # A short lease, so the next attempt need not wait 15 minutes for the dead one's.
+    pool = "prefork" if how == "pool_process_killed" else "solo"
+    first = make_worker(pool=pool, SYNC_LEASE_SECONDS=6)
     queue_publish(d)
     pid = until(lambda: shim.held_pid("push"), what="the publish push", workers=[first])
     # At the push: the repository exists, the disclosure is publishing, the run is running.
@@ -175,21 +181,28 @@ def test_a_worker_killed_during_the_publish_push_converges(fed, make_worker, shi
     assert fed.org_repos() == [Mirror.objects.get(project=fed.project).github_path]
     assert "refs/heads/main" not in fed.public_refs()
 
-    first.kill()
-    if push == "dies_with_the_worker":
-        os.killpg(pid, signal.SIGKILL)  # the whole host went down: git with it
-        assert "refs/heads/main" not in fed.public_refs()
-    else:  # the push outlives the worker and lands, but nothing recorded it
+    if how == "pool_process_killed":  # the OOM killer takes the pool process running the task
+        (child,) = pool_children(first)
+        os.kill(child, signal.SIGKILL)
+        os.killpg(pid, signal.SIGKILL)
         shim.release("push")
-        until(lambda: "refs/heads/main" in fed.public_refs(), what="the orphan push")
-    shim.release("push")
-    assert Disclosure.objects.get(pk=d.pk).state == Disclosure.State.PUBLISHING
-
-    # The next worker gets the unacknowledged task again once it is older than the visibility
-    # timeout (and the dead worker's lease has run out).
-    until(lambda: SyncLease.objects.filter(project=fed.project, until__lt=timezone.now()).exists(),
-          timeout=20, what="the dead worker's lease to expire")  # fmt: skip
-    second = make_worker(CELERY_VISIBILITY_TIMEOUT=1)
+        # The worker itself lives on: reject_on_worker_lost puts the task back in the queue.
+        second = first
+    else:
+        first.kill()
+        if how == "host_down":
+            os.killpg(pid, signal.SIGKILL)  # git went down with the host
+            assert "refs/heads/main" not in fed.public_refs()
+        else:  # the push outlives the worker and lands, but nothing recorded it
+            shim.release("push")
+            until(lambda: "refs/heads/main" in fed.public_refs(), what="the orphan push")
+        shim.release("push")
+        assert Disclosure.objects.get(pk=d.pk).state == Disclosure.State.PUBLISHING
+        # The next worker takes the unacknowledged task again once it is older than the
+        # broker's visibility timeout (and the dead worker's lease has run out).
+        until(lambda: SyncLease.objects.filter(project=fed.project, until__lt=timezone.now())
+              .exists(), timeout=20, what="the dead worker's lease to expire")  # fmt: skip
+        second = make_worker(CELERY_VISIBILITY_TIMEOUT=1)
     until(lambda: released(d, running=1), timeout=120, what="the release after the restart",
           workers=[second])  # fmt: skip
 
