@@ -215,7 +215,16 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker process died (OOM killer, SIGKILL) goes back to the queue instead of being
+# acknowledged as done (acks_late alone acks it when a prefork child is lost).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis: a message taken by a worker that dies unacknowledged is delivered again after this many
+# seconds. It must exceed the longest countdown a task retries with (rate limits: up to 3600 s)
+# plus its run time, or a waiting retry would be delivered twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=7200)
+}
 CELERY_TASK_ROUTES = {
     "federation.tasks.*": {"queue": "git"},
     "incentives.tasks.ingest_project": {"queue": "git"},

@@ -76,7 +76,12 @@ def insert(model, columns: Sequence[str], rows: Iterable[tuple]) -> int:
     count = 0
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            with cur.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:  # noqa: S608
+            # The raw psycopg cursor: wrap its errors as Django's (a lost connection is then
+            # django.db.OperationalError, which the ingest task retries).
+            with (
+                connection.wrap_database_errors,
+                cur.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,  # noqa: S608
+            ):
                 write = copy.write_row
                 for row in rows:
                     write(row)

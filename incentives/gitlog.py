@@ -25,6 +25,7 @@ RS, US, GS = b"\x1e", b"\x1f", b"\x1d"
 LOG_FORMAT = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%ad%x1f%cn%x1f%ce%x1f%cd%x1f%e%x1f%B%x1d"
 _HEADER = re.compile(rb"\A[0-9a-f]{40}\x1f")
 _RECORD_START = re.compile(rb"[0-9a-f]{40}\x1f")
+_PARENTS = re.compile(rb"\A(?:[0-9a-f]{40}(?: [0-9a-f]{40})*)?\Z")
 _COAUTHOR = re.compile(r"^co-authored-by:\s*(.*?)\s*<([^<>\s]*)>\s*$", re.IGNORECASE | re.MULTILINE)
 _REVERTS = re.compile(r"This reverts commit ([0-9a-f]{40})")
 
@@ -33,6 +34,10 @@ MIN_TS = int(dt.datetime(1, 1, 2, tzinfo=UTC).timestamp())
 MAX_TS = int(dt.datetime(9999, 12, 30, tzinfo=UTC).timestamp())
 FAR_PAST = int(dt.datetime(1990, 1, 1, tzinfo=UTC).timestamp())
 MAX_OFFSET = 14 * 60
+
+
+class GitLogError(ValueError):
+    """The bytes are not `git log` output in LOG_FORMAT (never raised for what git prints)."""
 
 
 @dataclass(slots=True)
@@ -163,8 +168,10 @@ def _scan(buf: bytearray, start: int, scan: int, now: int):
 def _record(raw: bytes, now: int) -> Commit:
     fields = raw.split(US, 9)
     if len(fields) < 10 or not _HEADER.match(raw):
-        raise ValueError(f"unparseable git log record: {raw[:80]!r}")
+        raise GitLogError(f"unparseable git log record: {raw[:80]!r}")
     sha, parents, an, ae, ad, cn, ce, cd, enc, rest = fields
+    if not _PARENTS.match(parents):
+        raise GitLogError(f"unparseable parents in git log record {sha[:40]!r}")
     end = rest.rfind(GS)
     body, tail = (rest[:end], rest[end + 1 :]) if end >= 0 else (rest, b"")
     flags: set[str] = set()

@@ -18,6 +18,9 @@ COLUMNS = ["email", "name", "team_path", "start", "end", "gitlab_username", "git
 GITLAB_USERNAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$")
 GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 TEAM_SEGMENT = re.compile(r"^[^/\x00-\x1f]{1,120}$")
+# The longest value each column may hold (the database columns: Person.email/name, Team.path,
+# Identity.value); a longer one is a row error, not a database error.
+MAX_LENGTH = {"email": 254, "name": 200, "team_path": 500, "gitlab_username": 254}
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,11 @@ def normalise_team_path(path: str) -> str:
 
 def _row(line: int, raw: dict) -> OrgRow:
     values = {k: (raw.get(k) or "").strip() for k in COLUMNS}
+    for column, value in values.items():
+        if "\x00" in value:
+            raise ValueError(f"{column} contains a NUL character")
+        if len(value) > MAX_LENGTH.get(column, 254):
+            raise ValueError(f"{column} is longer than {MAX_LENGTH.get(column, 254)} characters")
     email = values["email"].lower()
     try:
         validate_email(email)

@@ -114,8 +114,8 @@ def _load(body: bytes | str | Mapping[str, Any]) -> Mapping[str, Any]:
     elif isinstance(body, (bytes, bytearray, str)):
         try:
             data = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise PayloadError(f"payload is not JSON: {exc}") from None
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # deep nesting too
+            raise PayloadError(f"payload is not JSON: {str(exc)[:200]}") from None
     else:
         raise PayloadError(f"payload of type {type(body).__name__}")
     if not isinstance(data, Mapping):
@@ -138,7 +138,20 @@ def _get(data: Any, path: str, kind: type | tuple[type, ...], default: Any = _MI
         if default is not _MISSING and node is None:
             return default
         raise PayloadError(f"{path} has type {type(node).__name__}")
+    if isinstance(node, str) and not _storable(node):
+        raise PayloadError(f"{path} holds NUL or unpaired surrogates")
     return node
+
+
+def _storable(text: str) -> bool:
+    """What the database can keep (PostgreSQL text and jsonb: UTF-8 without NUL)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _sha(data: Any, path: str, *, optional: bool = False) -> str | None:
