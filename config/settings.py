@@ -7,6 +7,7 @@ SQLite, eager Celery, and localforge for both forges. `.env.example` lists every
 from pathlib import Path
 
 import environ
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from federation.schedule import BEAT_SCHEDULE as FEDERATION_BEAT_SCHEDULE
@@ -26,6 +27,23 @@ if PRODUCTION and (SECRET_KEY == DEV_SECRET_KEY or DEBUG):
     raise ImproperlyConfigured(
         "OSP_PRODUCTION=true needs DJANGO_SECRET_KEY set to a real secret and DJANGO_DEBUG=false."
     )
+# Credentials kept in the database (webhook secrets) are encrypted with these Fernet keys
+# (config.crypto): the first encrypts, all decrypt. Rotate: put a new key first, run
+# `manage.py rotate_encryption_key`, then drop the old one.
+DEV_FIELD_ENCRYPTION_KEY = "ZGV2LWluc2VjdXJlLW9zcC1maWVsZC1rZXktMDAwMDA="  # noqa: S105
+FIELD_ENCRYPTION_KEYS = [k for k in env.list("FIELD_ENCRYPTION_KEYS", default=[]) if k] or (
+    [] if PRODUCTION else [DEV_FIELD_ENCRYPTION_KEY]
+)
+if PRODUCTION and (not FIELD_ENCRYPTION_KEYS or DEV_FIELD_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS):
+    raise ImproperlyConfigured(
+        "OSP_PRODUCTION=true needs FIELD_ENCRYPTION_KEYS set to real Fernet keys "
+        "(not the development key)."
+    )
+for _i, _key in enumerate(FIELD_ENCRYPTION_KEYS):
+    try:
+        Fernet(_key)
+    except (ValueError, TypeError):
+        raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS[{_i}] is not a Fernet key.") from None
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
