@@ -15,7 +15,9 @@ def test_pages_run_under_the_policy_without_violations(page, settings):
     violations = []
     page.on(
         "console",
-        lambda m: violations.append((page.url, m.text)) if "Content Security Policy" in m.text else None,
+        lambda m: (
+            violations.append((page.url, m.text)) if "Content Security Policy" in m.text else None
+        ),
     )
     user = UserFactory(username="csp-admin", roles=[OSPO_ADMIN], is_staff=True, is_superuser=True)
     project = ProjectFactory(has_contributing=True, contributing_text="Line one\n  indented two")
