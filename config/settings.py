@@ -178,6 +178,8 @@ SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=900)
 # Secret of the organisation webhook on GitHub; without one, GitHub deliveries are refused.
 GITHUB_WEBHOOK_SECRET = env.str("GITHUB_WEBHOOK_SECRET", default="")
 
+# Sign-in only: the OAuth tokens of GitLab / GitHub sign-ins are not kept in the database.
+SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_PROVIDERS = {
     "gitlab": {
         "GITLAB_URL": env.str("GITLAB_OAUTH_URL", default=GITLAB_URL),

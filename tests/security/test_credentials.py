@@ -4,6 +4,7 @@ exceptions or Celery task arguments."""
 
 import json
 import logging
+import re
 import traceback
 
 import pytest
@@ -245,3 +246,35 @@ def test_a_failed_hook_install_does_not_put_the_secret_in_the_error(settings):
     text = "".join(traceback.format_exception(caught.value))
     assert secret not in text
     assert settings.GITLAB_TOKEN not in text
+
+
+# Every column whose name says secret, token, password or key: encrypted, or here with the
+# reason it is not. A new credential column fails this test until it is one or the other.
+NOT_ENCRYPTED = {
+    "auth.User.password": "a salted hash (Django's hashers), never the password",
+    "sessions.Session.session_key": "the cookie's own value; the row expires with the session",
+    "authtoken.Token.key": "DRF looks tokens up by key; accepted limit in docs/security.md",
+    "authtoken.TokenProxy.key": "the same table as authtoken.Token",
+    "account.EmailConfirmation.key": "a one-time confirmation code (not used: verification off)",
+    "socialaccount.SocialApp.secret": "empty: OAuth apps come from settings, not the database",
+    "socialaccount.SocialApp.key": "empty: OAuth apps come from settings, not the database",
+    "socialaccount.SocialToken.token": "empty: SOCIALACCOUNT_STORE_TOKENS is off",
+    "socialaccount.SocialToken.token_secret": "empty: SOCIALACCOUNT_STORE_TOKENS is off",
+    "projects.Project.key": "public: it is in the webhook URL, the secret is hook_secret",
+    "review.Patent.keywords": "not a credential (search keywords)",
+    "federation.SyncLease.token": "a lock owner's random id, compared in an UPDATE; no access",
+}
+
+
+def test_every_credential_column_is_encrypted_or_explained(settings):
+    from django.apps import apps
+
+    assert settings.SOCIALACCOUNT_STORE_TOKENS is False
+    seen = {}
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if re.search(r"secret|token|password|key|credential", field.name, re.I):
+                seen[f"{model._meta.label}.{field.name}"] = field
+    plain = {name for name, f in seen.items() if not isinstance(f, crypto.EncryptedTextField)}
+    assert plain == set(NOT_ENCRYPTED)
+    assert isinstance(seen["projects.Project.hook_secret"], crypto.EncryptedTextField)
