@@ -7,6 +7,8 @@ SQLite, eager Celery, and localforge for both forges. `.env.example` lists every
 from pathlib import Path
 
 import environ
+from cryptography.fernet import Fernet
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from federation.schedule import BEAT_SCHEDULE as FEDERATION_BEAT_SCHEDULE
@@ -26,6 +28,23 @@ if PRODUCTION and (SECRET_KEY == DEV_SECRET_KEY or DEBUG):
     raise ImproperlyConfigured(
         "OSP_PRODUCTION=true needs DJANGO_SECRET_KEY set to a real secret and DJANGO_DEBUG=false."
     )
+# Credentials kept in the database (webhook secrets) are encrypted with these Fernet keys
+# (config.crypto): the first encrypts, all decrypt. Rotate: put a new key first, run
+# `manage.py rotate_encryption_key`, then drop the old one.
+DEV_FIELD_ENCRYPTION_KEY = "ZGV2LWluc2VjdXJlLW9zcC1maWVsZC1rZXktMDAwMDA="  # noqa: S105
+FIELD_ENCRYPTION_KEYS = [k for k in env.list("FIELD_ENCRYPTION_KEYS", default=[]) if k] or (
+    [] if PRODUCTION else [DEV_FIELD_ENCRYPTION_KEY]
+)
+if PRODUCTION and (not FIELD_ENCRYPTION_KEYS or DEV_FIELD_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS):
+    raise ImproperlyConfigured(
+        "OSP_PRODUCTION=true needs FIELD_ENCRYPTION_KEYS set to real Fernet keys "
+        "(not the development key)."
+    )
+for _i, _key in enumerate(FIELD_ENCRYPTION_KEYS):
+    try:
+        Fernet(_key)
+    except (ValueError, TypeError):
+        raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS[{_i}] is not a Fernet key.") from None
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -48,6 +67,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.gitlab",
     "allauth.socialaccount.providers.github",
     "bootstrap",
+    "csp",
     "config",
     "people",
     "projects",
@@ -67,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
 
@@ -113,7 +134,13 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="none")
 ACCOUNT_ALLOW_REGISTRATION = env.bool("ACCOUNT_ALLOW_REGISTRATION", default=False)
 ACCOUNT_ADAPTER = "config.auth.AccountAdapter"
+# Failed sign-ins: 10 a minute per address, 5 in 5 minutes per account (then refused, even with
+# the right password, until the window passes). Counters live in the cache (CACHE_URL).
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Behind N reverse proxies, the client address is the N-th from the right of X-Forwarded-For
+# (both allauth's and DRF's rate limits read it so); 0 means REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # Where forges reach this service (webhook URLs are built from it).
 SERVICE_URL = env.str("SERVICE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -152,6 +179,8 @@ SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=900)
 # Secret of the organisation webhook on GitHub; without one, GitHub deliveries are refused.
 GITHUB_WEBHOOK_SECRET = env.str("GITHUB_WEBHOOK_SECRET", default="")
 
+# Sign-in only: the OAuth tokens of GitLab / GitHub sign-ins are not kept in the database.
+SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_PROVIDERS = {
     "gitlab": {
         "GITLAB_URL": env.str("GITLAB_OAUTH_URL", default=GITLAB_URL),
@@ -196,7 +225,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
+    "DEFAULT_THROTTLE_RATES": {"token": env.str("TOKEN_THROTTLE_RATE", default="20/min")},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT or None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "OSP Federation API",
@@ -254,6 +284,34 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ospo@localhost")
 
 ORG_CSV_MAX_BYTES = env.int("ORG_CSV_MAX_BYTES", default=5 * 1024 * 1024)
+# The org CSV is the only upload: every uploaded file is cut off at that size while it streams
+# in (config.uploads), before it reaches a temporary file or a view.
+FILE_UPLOAD_HANDLERS = [
+    "config.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+# The cache holds the login and token rate-limit counters (allauth, DRF throttling): in
+# production it must be shared by every process (Redis), or each worker counts on its own.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://osp")}
+
+# Content-Security-Policy (django-csp), the same in development and production, so the tests
+# and the browser tests see what production serves: nothing inline, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # Bootstrap draws its icons as data: SVGs
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,
@@ -262,10 +320,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).
+    if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

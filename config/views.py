@@ -2,6 +2,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import render
 from django.views.generic import TemplateView
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.throttling import ScopedRateThrottle
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -11,6 +12,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
 class TokenView(ObtainAuthToken):
     """Exchange a username and password for an API token (rate limited)."""
 
+    # DRF's ObtainAuthToken sets throttle_classes = (), which would drop the default: name it.
+    throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
 
 

@@ -8,6 +8,8 @@ State of the public copy: Mirror (one per released project) and SyncLease (the p
 
 from django.conf import settings
 from django.db import models
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 
 DEFAULT_EXCLUDED_PATHS = ("internal/", ".gitlab-ci.yml")
 
@@ -48,9 +50,28 @@ class WebhookDelivery(models.Model):
         return f"{self.forge} {self.event} {self.delivery_id}"
 
 
+class HistoryImmutable(Exception):
+    """Somebody tried to change a finished sync run, or to delete sync history."""
+
+
+class SyncRunQuerySet(models.QuerySet):
+    """A run is written while it runs and closed once (`finished_at` set); then it is history.
+    Updates may touch only unfinished runs, and nothing deletes runs (see also the pre_delete
+    guard below, which stops cascades from a deleted project)."""
+
+    def update(self, **kwargs):
+        if self.filter(finished_at__isnull=False).exists():
+            raise HistoryImmutable("A finished sync run is history: it cannot be changed.")
+        return super().update(**kwargs)
+
+    def delete(self):
+        raise HistoryImmutable("The sync history cannot be deleted.")
+
+
 class SyncRun(models.Model):
     """One run of the pipeline for one project (a sync, a publish, an import), whatever the
-    outcome. A retried task writes one row per attempt."""
+    outcome. A retried task writes one row per attempt. Append-only once finished: saving a
+    finished run or deleting any run raises HistoryImmutable."""
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"
@@ -78,6 +99,8 @@ class SyncRun(models.Model):
     error = models.TextField(blank=True)
     detail = models.JSONField(default=dict, blank=True, help_text="Public refs, notes")
 
+    objects = SyncRunQuerySet.as_manager()
+
     class Meta:
         ordering = ["-started_at", "-pk"]
         indexes = [models.Index(fields=["project", "-started_at"]), models.Index(fields=["status"])]
@@ -85,9 +108,27 @@ class SyncRun(models.Model):
     def __str__(self):
         return f"sync of {self.project} ({self.trigger}): {self.status}"
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding and self.pk is not None:
+            finished = SyncRun.objects.filter(pk=self.pk, finished_at__isnull=False)
+            if finished.exists():
+                raise HistoryImmutable("A finished sync run is history: it cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise HistoryImmutable("The sync history cannot be deleted.")
+
     @property
     def duration(self):
         return (self.finished_at - self.started_at) if self.finished_at else None
+
+
+@receiver(pre_delete, sender=SyncRun)
+def _keep_sync_history(sender, instance, **kwargs):
+    """Also stops the cascade from deleting a project that has sync history."""
+    raise HistoryImmutable(
+        f"Project {instance.project_id} has sync history; it cannot be deleted with it."
+    )
 
 
 class PublishRules(models.Model):

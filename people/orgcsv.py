@@ -105,6 +105,8 @@ def parse(text: str) -> tuple[list[OrgRow], list[RowError]]:
     """Parse CSV text into rows; returns (rows, errors). Line numbers count the header as 1."""
     if text.startswith("\ufeff"):
         text = text[1:]
+    if "\x00" in text:  # PostgreSQL cannot store NUL in text: refuse it here, not mid-import
+        return [], [RowError(text.count("\n", 0, text.index("\x00")) + 1, "NUL byte in the file")]
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in COLUMNS if c not in header]

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from config.crypto import EncryptedTextField
 from people.models import Team, periods_overlap
 
 
@@ -46,9 +47,10 @@ class Project(models.Model):
     sharing = models.CharField(max_length=10, choices=Sharing.choices, default=Sharing.INTERNAL)
     language = models.CharField(max_length=60, blank=True)
 
-    # Webhooks: a per-project key in the URL and a secret in X-Gitlab-Token.
+    # Webhooks: a per-project key in the URL and a secret in X-Gitlab-Token (encrypted at rest:
+    # the hook is found by its key, then the secret is compared in constant time).
     key = models.CharField(max_length=32, unique=True, default=new_key, editable=False)
-    hook_secret = models.CharField(max_length=64, default=new_secret, editable=False)
+    hook_secret = EncryptedTextField(default=new_secret, editable=False)
     hook_state = models.CharField(
         max_length=10, choices=HookState.choices, default=HookState.PENDING
     )

@@ -6,7 +6,14 @@ import sys
 
 from django.conf import settings
 
-SERVICE_VARS = ("DJANGO_", "OSP_", "DATABASE_URL", "CELERY_BROKER_URL", "GITLAB_OAUTH")
+SERVICE_VARS = (
+    "DJANGO_",
+    "OSP_",
+    "FIELD_ENCRYPTION_KEYS",
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "GITLAB_OAUTH",
+)
 
 
 def read(expression: str, **env) -> subprocess.CompletedProcess:
@@ -33,6 +40,7 @@ def test_production_with_a_real_secret_loads_with_secure_cookies():
     proc = read(
         "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE",
         OSP_PRODUCTION="true", DJANGO_SECRET_KEY="x" * 50, DJANGO_DEBUG="false",
+        FIELD_ENCRYPTION_KEYS="c2VjdXJpdHktdGVzdC1maWVsZC1rZXktMDAwMDAwMDA=",
     )  # fmt: skip
     assert proc.stdout.strip() == "(True, True)", proc.stderr
 
