@@ -18,6 +18,7 @@ import logging
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from review import access, notifications, selectors, validation
 from review.errors import InvalidInput, NotAllowed, WrongState
@@ -73,8 +74,8 @@ def _require_state(d: Disclosure, allowed, doing: str) -> None:
     if d.state not in allowed:
         names = ", ".join(State(s).label.lower() for s in allowed)
         raise WrongState(
-            f"Cannot {doing}: the disclosure is {d.get_state_display().lower()} "
-            f"(this needs: {names})."
+            _("Cannot %(doing)s: the disclosure is %(state)s (this needs: %(names)s).")
+            % {"doing": doing, "state": d.get_state_display().lower(), "names": names}
         )
 
 
@@ -106,7 +107,7 @@ def _clean_plan(plan: dict) -> dict:
     out = {}
     if "mode" in plan:
         if plan["mode"] not in Disclosure.Mode.values:
-            raise InvalidInput("Publish mode is full_history or snapshot.", field="mode")
+            raise InvalidInput(_("Publish mode is full_history or snapshot."), field="mode")
         out["mode"] = plan["mode"]
     if "outbound_license" in plan:
         out["outbound_license"] = validation.license_validate(plan["outbound_license"])
@@ -117,18 +118,18 @@ def _clean_plan(plan: dict) -> dict:
     if "purpose" in plan:
         purpose = (plan["purpose"] or "").strip()
         if not purpose:
-            raise InvalidInput("Say what the release is for.", field="purpose")
+            raise InvalidInput(_("Say what the release is for."), field="purpose")
         out["purpose"] = purpose
     if "expected_contributions" in plan:
         if plan["expected_contributions"] not in Disclosure.Contributions.values:
             raise InvalidInput(
-                "Expected contributions is none, occasional or regular.",
+                _("Expected contributions is none, occasional or regular."),
                 field="expected_contributions",
             )
         out["expected_contributions"] = plan["expected_contributions"]
     unknown = set(plan) - set(out)
     if unknown:
-        raise InvalidInput(f"Unknown plan fields: {', '.join(sorted(unknown))}.")
+        raise InvalidInput(_("Unknown plan fields: %s.") % ", ".join(sorted(unknown)))
     return out
 
 
@@ -145,7 +146,7 @@ PLAN_FIELDS = (
 def _require_complete_plan(d: Disclosure) -> None:
     for name in ("outbound_license", "purpose", "target_repo", "maintainers"):
         if not getattr(d, name):
-            raise InvalidInput(f"The release plan needs {name.replace('_', ' ')}.", field=name)
+            raise InvalidInput(_("The release plan needs %s.") % name.replace("_", " "), field=name)
 
 
 def _screening_queue(d: Disclosure, *, by) -> Screening:
@@ -180,12 +181,12 @@ def disclosure_create(*, project, by, sha: str = "", **plan) -> Disclosure:
         values["sha"] = validation.sha_validate(project, sha)
     with transaction.atomic():
         if Disclosure.objects.filter(project=project).exclude(state__in=FINAL_STATES).exists():
-            raise WrongState("This project already has an open disclosure.")
+            raise WrongState(_("This project already has an open disclosure."))
         try:
             with transaction.atomic():
                 d = Disclosure.objects.create(project=project, submitted_by=by, **values)
         except IntegrityError:
-            raise WrongState("This project already has an open disclosure.") from None
+            raise WrongState(_("This project already has an open disclosure.")) from None
         audit_record(
             disclosure=d, by=by, action=Action.TRANSITION, to_state=State.DRAFT, detail="created"
         )
@@ -228,7 +229,7 @@ def disclosure_resubmit(*, disclosure: Disclosure, by, sha: str, **plan) -> Disc
         _require_state(d, RESUBMIT_FROM, "resubmit")
         if sha == d.sha and d.state != State.RE_REVIEW:
             raise InvalidInput(
-                "Resubmit a new commit: this one was already screened and reviewed.", field="sha"
+                _("Resubmit a new commit: this one was already screened and reviewed."), field="sha"
             )
         for name, value in values.items():
             setattr(d, name, value)
@@ -261,7 +262,7 @@ def disclosure_rescreen(*, disclosure: Disclosure, by) -> Screening:
         _require_state(d, RESCREEN_FROM, "screen again")
         running = Screening.objects.filter(disclosure=d, state=Screening.State.RUNNING)
         if running.exists():
-            raise WrongState("A screening of this disclosure is already running.")
+            raise WrongState(_("A screening of this disclosure is already running."))
         if d.state != State.SUBMITTED:
             _move(d, State.SUBMITTED, by=by, detail="screen again")
         else:
@@ -274,12 +275,12 @@ def disclosure_rescreen(*, disclosure: Disclosure, by) -> Screening:
 def disclosure_comment(*, disclosure: Disclosure, by, text: str) -> AuditEntry:
     text = (text or "").strip()
     if not text:
-        raise InvalidInput("Write a comment.", field="text")
+        raise InvalidInput(_("Write a comment."), field="text")
     if not access.can_view(by, disclosure):
-        raise NotAllowed("You cannot see this disclosure.")
+        raise NotAllowed(_("You cannot see this disclosure."))
     may = access.is_committee(by) or access.can_edit_project(by, disclosure.project)
     if not may and disclosure.submitted_by_id != by.pk:
-        raise NotAllowed("Only the committee and the project's researchers may comment.")
+        raise NotAllowed(_("Only the committee and the project's researchers may comment."))
     return audit_record(disclosure=disclosure, by=by, action=Action.COMMENT, detail=text)
 
 
@@ -292,7 +293,7 @@ def disclosure_screening_started(*, disclosure: Disclosure, screening: Screening
         d = _lock(disclosure)
         _require_state(d, (State.SUBMITTED,), "start screening")
         if screening.sha != d.sha:
-            raise WrongState("The disclosure moved to another commit; this screening is moot.")
+            raise WrongState(_("The disclosure moved to another commit; this screening is moot."))
         _move(d, State.SCREENING, by=None, detail=f"screening #{screening.pk} started")
     return _sync(disclosure, d)
 
@@ -368,7 +369,7 @@ def disclosure_unblocked(*, disclosure: Disclosure, by) -> bool:
 
 def _lane_check(d: Disclosure, by, lane: str, doing: str) -> None:
     if lane not in Lane.values:
-        raise InvalidInput(f"Unknown lane {lane!r}.", field="lane")
+        raise InvalidInput(_("Unknown lane %r.") % lane, field="lane")
     access.require_lane(by, d, lane)
     _require_state(d, (State.IN_REVIEW,), doing)
 
@@ -397,7 +398,7 @@ def disclosure_send_back(*, disclosure: Disclosure, lane: str, by, note: str) ->
     """in_review → changes_requested, by a lane's assignee, with what to change."""
     note = (note or "").strip()
     if not note:
-        raise InvalidInput("Say what has to change.", field="note")
+        raise InvalidInput(_("Say what has to change."), field="note")
     with transaction.atomic():
         d = _lock(disclosure)
         _lane_check(d, by, lane, "send back")
@@ -417,29 +418,30 @@ def approval_blockers(disclosure: Disclosure, *, rules_version: str | None = Non
     """What still stands between the disclosure and approval (empty: the chair may approve)."""
     out = []
     if disclosure.state != State.IN_REVIEW:
-        out.append(f"The disclosure is {disclosure.get_state_display().lower()}, not in review.")
+        out.append(
+            _("The disclosure is %s, not in review.") % disclosure.get_state_display().lower()
+        )
     pending = selectors.lanes_pending(disclosure)
     if pending:
-        out.append("Lanes not signed off: " + ", ".join(Lane(p).label for p in pending) + ".")
+        out.append(_("Lanes not signed off: %s.") % ", ".join(str(Lane(p).label) for p in pending))
     screening = selectors.current_screening(disclosure)
     if screening is None or screening.state != Screening.State.DONE:
-        out.append("The commit has no finished screening.")
+        out.append(_("The commit has no finished screening."))
     else:
         if rules_version is None:
             from review import engine
 
             rules_version = engine.rules_version()
         if selectors.screening_is_stale(screening, rules_version):
-            out.append("The screening ran under older rules; screen again.")
+            out.append(_("The screening ran under older rules; screen again."))
         blocking = selectors.findings_blocking(screening).count()
         if blocking:
-            out.append(f"{blocking} blocking finding(s) are not waived.")
+            out.append(_("%d blocking finding(s) are not waived.") % blocking)
     undecided = selectors.patents_undecided(disclosure)
     if undecided:
         out.append(
-            "The IP lane has not decided on patent(s) "
-            + ", ".join(p.number for p in undecided)
-            + "."
+            _("The IP lane has not decided on patent(s) %s.")
+            % ", ".join(p.number for p in undecided)
         )
     blocked = [
         dec.patent.number
@@ -447,7 +449,7 @@ def approval_blockers(disclosure: Disclosure, *, rules_version: str | None = Non
         if dec.decision == dec.Decision.BLOCKS
     ]
     if blocked:
-        out.append("The IP lane found that patent(s) " + ", ".join(blocked) + " block the release.")
+        out.append(_("The IP lane found that patent(s) %s block the release.") % ", ".join(blocked))
     return out
 
 
@@ -459,7 +461,7 @@ def disclosure_approve(*, disclosure: Disclosure, by, note: str = "") -> Disclos
         _require_state(d, (State.IN_REVIEW,), "approve")
         blockers = approval_blockers(d)
         if blockers:
-            raise WrongState("Not yet: " + " ".join(blockers))
+            raise WrongState(_("Not yet: %s") % " ".join(blockers))
         d.approved_sha, d.approved_by, d.approved_at = d.sha, by, timezone.now()
         _move(d, State.APPROVED, by=by, detail=note or f"approved {d.sha}", reason="")
         notifications.approved(d, by=by)
@@ -507,7 +509,7 @@ def disclosure_reject(*, disclosure: Disclosure, by, reason: str) -> Disclosure:
     """Any non-final state → rejected, by the chair."""
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput("Give the reason for the rejection.", field="reason")
+        raise InvalidInput(_("Give the reason for the rejection."), field="reason")
     with transaction.atomic():
         d = _lock(disclosure)
         access.require_chair(by, d)
