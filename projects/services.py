@@ -33,9 +33,13 @@ def license_normalise(expression: str) -> str:
     """A valid SPDX expression, in its canonical spelling; raises RegistryError otherwise."""
     if not expression.strip():
         return ""
-    info = spdx().validate(expression.strip(), strict=True)
+    bad = RegistryError(_("%r is not a valid SPDX license expression.") % expression)
+    try:
+        info = spdx().validate(expression.strip(), strict=True)
+    except Exception:  # the library raises on some malformed input instead of reporting it
+        raise bad from None
     if info.errors or not info.normalized_expression:
-        raise RegistryError(_("%r is not a valid SPDX license expression.") % expression)
+        raise bad
     return info.normalized_expression
 
 
