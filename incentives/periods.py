@@ -9,12 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 KINDS = ("week", "month", "quarter", "year", "custom")
-# Their labels in the period form (capitalised), marked for translation.
+# The kinds are also their labels in the period form ({% translate k|capfirst %}): marked here.
 KIND_LABELS = (
-    gettext_noop("Week"),
-    gettext_noop("Month"),
-    gettext_noop("Quarter"),
-    gettext_noop("Year"),
+    gettext_noop("week"),
+    gettext_noop("month"),
+    gettext_noop("quarter"),
+    gettext_noop("year"),
 )
 
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class Lane(models.TextChoices):
@@ -11,6 +12,15 @@ class Lane(models.TextChoices):
     SECURITY = "security", _("Security")
     IP = "ip", _("IP / patent")
     EXPORT = "export", _("Export control")
+
+
+# The lane codes double as short names on the pages ({% translate lane %}): marked here.
+LANE_CODES = (
+    gettext_noop("legal"),
+    gettext_noop("security"),
+    gettext_noop("ip"),
+    gettext_noop("export"),
+)
 
 
 class Disclosure(models.Model):
