@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from review import access, selectors
 from review.errors import InvalidInput
@@ -22,7 +23,7 @@ def patent_decision_record(
     with transaction.atomic():
         d = _lock(disclosure)
         access.require_lane(by, d, Lane.IP)
-        _require_state(d, (Disclosure.State.IN_REVIEW,), "record a patent decision")
+        _require_state(d, (Disclosure.State.IN_REVIEW,), gettext_noop("record a patent decision"))
         if patent.pk not in {p.pk for p in selectors.patents_touched(d)}:
             raise InvalidInput(
                 _("Patent %s is not linked to what this commit contains.") % patent.number,

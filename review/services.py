@@ -19,6 +19,7 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from review import access, notifications, selectors, validation
 from review.errors import InvalidInput, NotAllowed, WrongState
@@ -75,7 +76,7 @@ def _require_state(d: Disclosure, allowed, doing: str) -> None:
         names = ", ".join(State(s).label.lower() for s in allowed)
         raise WrongState(
             _("Cannot %(doing)s: the disclosure is %(state)s (this needs: %(names)s).")
-            % {"doing": doing, "state": d.get_state_display().lower(), "names": names}
+            % {"doing": _(doing), "state": d.get_state_display().lower(), "names": names}
         )
 
 
@@ -200,7 +201,7 @@ def disclosure_submit(*, disclosure: Disclosure, by, sha: str | None = None, **p
     sha = validation.sha_validate(disclosure.project, sha or disclosure.sha)
     with transaction.atomic():
         d = _lock(disclosure)
-        _require_state(d, (State.DRAFT,), "submit")
+        _require_state(d, (State.DRAFT,), gettext_noop("submit"))
         for name, value in values.items():
             setattr(d, name, value)
         _require_complete_plan(d)
@@ -226,7 +227,7 @@ def disclosure_resubmit(*, disclosure: Disclosure, by, sha: str, **plan) -> Disc
     sha = validation.sha_validate(disclosure.project, sha)
     with transaction.atomic():
         d = _lock(disclosure)
-        _require_state(d, RESUBMIT_FROM, "resubmit")
+        _require_state(d, RESUBMIT_FROM, gettext_noop("resubmit"))
         if sha == d.sha and d.state != State.RE_REVIEW:
             raise InvalidInput(
                 _("Resubmit a new commit: this one was already screened and reviewed."), field="sha"
@@ -245,7 +246,9 @@ def disclosure_withdraw(*, disclosure: Disclosure, by, reason: str = "") -> Disc
     access.require_researcher(by, disclosure)
     with transaction.atomic():
         d = _lock(disclosure)
-        _require_state(d, [s for s in State.values if s not in FINAL_STATES], "withdraw")
+        _require_state(
+            d, [s for s in State.values if s not in FINAL_STATES], gettext_noop("withdraw")
+        )
         _move(d, State.WITHDRAWN, by=by, detail=reason or "withdrawn", reason=reason)
     return _sync(disclosure, d)
 
@@ -259,7 +262,7 @@ def disclosure_rescreen(*, disclosure: Disclosure, by) -> Screening:
         access.require_researcher(by, disclosure)
     with transaction.atomic():
         d = _lock(disclosure)
-        _require_state(d, RESCREEN_FROM, "screen again")
+        _require_state(d, RESCREEN_FROM, gettext_noop("screen again"))
         running = Screening.objects.filter(disclosure=d, state=Screening.State.RUNNING)
         if running.exists():
             raise WrongState(_("A screening of this disclosure is already running."))
@@ -291,7 +294,7 @@ def disclosure_screening_started(*, disclosure: Disclosure, screening: Screening
     """submitted → screening, when the task starts on the disclosure's current sha."""
     with transaction.atomic():
         d = _lock(disclosure)
-        _require_state(d, (State.SUBMITTED,), "start screening")
+        _require_state(d, (State.SUBMITTED,), gettext_noop("start screening"))
         if screening.sha != d.sha:
             raise WrongState(_("The disclosure moved to another commit; this screening is moot."))
         _move(d, State.SCREENING, by=None, detail=f"screening #{screening.pk} started")
@@ -328,7 +331,7 @@ def disclosure_screened(*, disclosure: Disclosure, screening: Screening) -> Disc
     """screening → screen_failed (unwaived blocking findings) or in_review (lanes notified)."""
     with transaction.atomic():
         d = _lock(disclosure)
-        _require_state(d, (State.SCREENING,), "finish screening")
+        _require_state(d, (State.SCREENING,), gettext_noop("finish screening"))
         blocking = selectors.findings_blocking(screening).count()
         total = screening.findings.count()
         if blocking:
@@ -378,7 +381,7 @@ def disclosure_lane_sign_off(*, disclosure: Disclosure, lane: str, by, note: str
     """A lane's assignee signs the current sha off (in review)."""
     with transaction.atomic():
         d = _lock(disclosure)
-        _lane_check(d, by, lane, "sign off")
+        _lane_check(d, by, lane, gettext_noop("sign off"))
         vote = Vote.objects.create(
             disclosure=d,
             lane=lane,
@@ -401,7 +404,7 @@ def disclosure_send_back(*, disclosure: Disclosure, lane: str, by, note: str) ->
         raise InvalidInput(_("Say what has to change."), field="note")
     with transaction.atomic():
         d = _lock(disclosure)
-        _lane_check(d, by, lane, "send back")
+        _lane_check(d, by, lane, gettext_noop("send back"))
         vote = Vote.objects.create(
             disclosure=d, lane=lane, sha=d.sha, decision=Vote.Decision.SENT_BACK, by=by, note=note
         )
@@ -458,7 +461,7 @@ def disclosure_approve(*, disclosure: Disclosure, by, note: str = "") -> Disclos
     with transaction.atomic():
         d = _lock(disclosure)
         access.require_chair(by, d)
-        _require_state(d, (State.IN_REVIEW,), "approve")
+        _require_state(d, (State.IN_REVIEW,), gettext_noop("approve"))
         blockers = approval_blockers(d)
         if blockers:
             raise WrongState(_("Not yet: %s") % " ".join(blockers))
@@ -513,7 +516,9 @@ def disclosure_reject(*, disclosure: Disclosure, by, reason: str) -> Disclosure:
     with transaction.atomic():
         d = _lock(disclosure)
         access.require_chair(by, d)
-        _require_state(d, [s for s in State.values if s not in FINAL_STATES], "reject")
+        _require_state(
+            d, [s for s in State.values if s not in FINAL_STATES], gettext_noop("reject")
+        )
         _move(d, State.REJECTED, by=by, detail=reason, reason=reason)
     return _sync(disclosure, d)
 
@@ -524,7 +529,7 @@ def disclosure_archive(*, disclosure: Disclosure, by, reason: str = "") -> Discl
         access.require_researcher(by, disclosure)
     with transaction.atomic():
         d = _lock(disclosure)
-        _require_state(d, (State.RELEASED,), "archive")
+        _require_state(d, (State.RELEASED,), gettext_noop("archive"))
         _move(d, State.ARCHIVED, by=by, detail=reason or "archived", reason=reason)
     return _sync(disclosure, d)
 
@@ -536,7 +541,7 @@ def disclosure_publishing_start(*, disclosure: Disclosure) -> Disclosure:
     """approved → publishing, when the federation engine starts pushing the approved sha."""
     with transaction.atomic():
         d = _lock(disclosure)
-        _require_state(d, (State.APPROVED,), "start publishing")
+        _require_state(d, (State.APPROVED,), gettext_noop("start publishing"))
         _move(d, State.PUBLISHING, by=None, detail=f"publishing {d.approved_sha}")
     return _sync(disclosure, d)
 
@@ -545,7 +550,7 @@ def disclosure_publishing_failed(*, disclosure: Disclosure, error: str) -> Discl
     """publishing → approved, so publishing can be tried again."""
     with transaction.atomic():
         d = _lock(disclosure)
-        _require_state(d, (State.PUBLISHING,), "record a publishing failure")
+        _require_state(d, (State.PUBLISHING,), gettext_noop("record a publishing failure"))
         _move(d, State.APPROVED, by=None, detail=f"publishing failed: {error}", reason=error)
     return _sync(disclosure, d)
 
@@ -554,7 +559,7 @@ def disclosure_released(*, disclosure: Disclosure, public_url: str) -> Disclosur
     """publishing → released, with the public repository's address."""
     with transaction.atomic():
         d = _lock(disclosure)
-        _require_state(d, (State.PUBLISHING,), "mark released")
+        _require_state(d, (State.PUBLISHING,), gettext_noop("mark released"))
         d.public_url, d.released_at = public_url, timezone.now()
         _move(d, State.RELEASED, by=None, detail=f"released at {public_url}")
     return _sync(disclosure, d)
@@ -564,7 +569,7 @@ def disclosure_re_review(*, disclosure: Disclosure, reason: str, by=None) -> Dis
     """released → re_review (12 months passed, or scope, license or patent status changed)."""
     with transaction.atomic():
         d = _lock(disclosure)
-        _require_state(d, (State.RELEASED,), "ask for a re-review")
+        _require_state(d, (State.RELEASED,), gettext_noop("ask for a re-review"))
         _move(d, State.RE_REVIEW, by=by, detail=reason, reason=reason)
     return _sync(disclosure, d)
 

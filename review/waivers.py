@@ -9,6 +9,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from review import access, selectors
 from review.errors import InvalidInput, NotAllowed, WrongState
@@ -47,7 +48,7 @@ def waiver_create(
     with transaction.atomic():
         d = _lock(disclosure)
         access.require_lane(by, d, lane)
-        _require_state(d, WAIVE_IN, "waive a finding")
+        _require_state(d, WAIVE_IN, gettext_noop("waive a finding"))
         screening = selectors.current_screening(d)
         if screening is None or finding.screening_id != screening.pk:
             raise InvalidInput(

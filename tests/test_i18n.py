@@ -242,6 +242,13 @@ def test_pages_render_in_korean_when_language_code_is_ko(pages, client, settings
         assert heading in html, name
         assert "로그아웃" in html and "시각 표시 기준 시간대" in html, name
         assert _english_left(html) == [], name
+    missing = client.get("/no-such-page/")
+    assert (
+        missing.status_code == 404 and "이 주소에는 아무것도 없습니다." in missing.content.decode()
+    )
+    client.logout()
+    sign_in = _get(client, reverse("account_login"))  # allauth ships its own Korean
+    assert '<html lang="ko">' in sign_in and "로그인" in sign_in
 
 
 def test_pages_stay_in_english_by_default(pages, client):
