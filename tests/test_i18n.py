@@ -1,14 +1,18 @@
 """Korean translation: the catalogue is complete, compiled, and covers every user-facing string.
 
-Three guards against a string slipping through untranslated:
+Four guards against a string slipping through untranslated:
 - every template's visible text is inside {% translate %} / {% blocktranslate %} (no gettext needed);
-- `makemessages`, run on a copy of the sources, extracts nothing the committed .po lacks (needs
-  GNU gettext; skipped with the reason when it is missing);
+- every string marked in Python or templates is in the .po, by an AST/template-lexer extraction
+  that needs no gettext (so CI runs it);
+- `makemessages` itself, run on a copy of the sources, extracts nothing the committed .po lacks
+  (needs GNU gettext; skipped with the reason when it is missing);
 - the main pages, rendered in Korean, show no English text that the catalogue translates.
 """
 
 from __future__ import annotations
 
+import ast
+import os
 import re
 import shutil
 import subprocess
@@ -22,6 +26,8 @@ from django.template.base import Lexer, TokenType
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from django.utils.text import smart_split
+from django.utils.translation import trim_whitespace
 
 from people.roles import COMMITTEE_MEMBER, MANAGER
 from tests.review import workflow_fixtures
@@ -130,6 +136,94 @@ def test_template_text_is_marked_for_translation(path):
     assert bare_text(path.read_text()) == []
 
 
+# A gettext-free extraction (what makemessages would find), so that CI checks it too.
+SINGULAR = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"}
+CONTEXT = {"pgettext", "pgettext_lazy", "npgettext", "npgettext_lazy"}
+UNDERSCORE = re.compile(r"""_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*\)""")
+
+
+def python_msgids(source: str) -> set[tuple[str | None, str]]:
+    out = set()
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        first = [a.value if isinstance(a, ast.Constant) else None for a in node.args[:2]]
+        if name in CONTEXT and len(first) == 2 and all(isinstance(v, str) for v in first):
+            out.add((first[0], first[1]))
+        elif name in SINGULAR and isinstance(first[0], str):
+            out.add((None, first[0]))
+    return out
+
+
+def _literal(bit: str) -> str | None:
+    return bit[1:-1] if len(bit) > 1 and bit[0] in "\"'" and bit[-1] == bit[0] else None
+
+
+def _context(bits: list[str]) -> str | None:
+    return _literal(bits[bits.index("context") + 1]) if "context" in bits[:-1] else None
+
+
+def template_msgids(source: str) -> set[tuple[str | None, str]]:
+    """{% translate "…" %}, _("…") in tags and filters, and {% blocktranslate %} bodies (the
+    singular; variables become %(name)s, as makemessages writes them)."""
+    out, body, trimmed, context = set(), None, False, None
+    for token in Lexer(source).tokenize():
+        text = token.contents
+        if token.token_type in (TokenType.VAR, TokenType.BLOCK):
+            out |= {(None, a if a is not None else b) for a, b in UNDERSCORE.findall(text)}
+        if token.token_type == TokenType.BLOCK:
+            bits = list(smart_split(text)) or [""]
+            if bits[0] in ("translate", "trans") and len(bits) > 1 and _literal(bits[1]):
+                out.add((_context(bits), _literal(bits[1])))
+            elif bits[0] in ("blocktranslate", "blocktrans"):
+                body, trimmed, context = [], "trimmed" in bits, _context(bits)
+            elif bits[0] in ("plural", "endblocktranslate", "endblocktrans") and body is not None:
+                joined = "".join(body)
+                out.add((context, trim_whitespace(joined) if trimmed else joined))
+                body = None
+        elif body is not None and token.token_type == TokenType.TEXT:
+            body.append(text.replace("%", "%%"))
+        elif body is not None and token.token_type == TokenType.VAR:
+            body.append(f"%({text.split('|')[0].strip()})s")
+    return out
+
+
+def marked_strings() -> set[tuple[str | None, str]]:
+    out = set()
+    tops = [d for d in ROOT.iterdir() if d.is_dir() and d.name not in IGNORE]
+    for top in (d for d in tops if not d.name.startswith(".")):
+        for path in sorted(top.rglob("*.py")):
+            out |= python_msgids(path.read_text())
+    for path in TEMPLATES:
+        out |= template_msgids(path.read_text())
+    return out
+
+
+def test_the_extraction_finds_what_makemessages_would():
+    python = 'x = _("One")\ny = pgettext("menu", "Two")\nz = gettext_noop(\n    "Thr" "ee"\n)\n'
+    assert python_msgids(python) == {(None, "One"), ("menu", "Two"), (None, "Three")}
+    template = (
+        '{% translate "Four" %}{{ x|default:_("Five") }}{% translate "Six" context "verb" %}'
+        "{% blocktranslate count n=x %}{{ n }} item at 5%{% plural %}{{ n }} items"
+        "{% endblocktranslate %}"
+    )
+    assert template_msgids(template) == {
+        (None, "Four"),
+        (None, "Five"),
+        ("verb", "Six"),
+        (None, "%(n)s item at 5%%"),
+    }
+
+
+def test_every_marked_string_is_in_the_catalogue():
+    """Works without gettext: a string wrapped in code but missing from the .po is caught."""
+    committed = {_key(e) for e in _catalogue()}
+    marked = marked_strings()
+    assert sorted(marked - committed, key=str) == [], "run makemessages and translate these"
+    assert sorted(committed - marked, key=str) == [], "strings no longer used: regenerate"
+
+
 def _copy_sources(target: Path) -> None:
     def skip(folder, names):
         top = Path(folder) == ROOT
@@ -153,12 +247,7 @@ def test_makemessages_extracts_nothing_the_po_lacks(tmp_path):
     command = [sys.executable, "manage.py", "makemessages", "-l", "ko", "--no-obsolete"]
     for pattern in IGNORE:
         command += ["-i", pattern]
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "PYTHONPATH": str(copy),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
-    env["HOME"] = str(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(copy), "DJANGO_SETTINGS_MODULE": "config.settings"}
     subprocess.run(command, cwd=copy, env=env, check=True, capture_output=True, timeout=300)
     fresh = polib.pofile(str(copy / PO.relative_to(ROOT)))
     committed = {_key(e) for e in _catalogue()}
