@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FederationConfig(AppConfig):
@@ -12,7 +13,7 @@ class FederationConfig(AppConfig):
         panels.register(
             panels.Panel(
                 order=60,
-                title="Public mirror",
+                title=_("Public mirror"),
                 template="federation/includes/project_panel.html",
                 context=mirror_panel,
             )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from federation.models import Divergence, Mirror
 
@@ -60,11 +61,11 @@ def divergence_resolved(*, divergence: Divergence, note: str) -> None:
 
 def _decide(divergence: Divergence, by, allowed, to_state, reason: str = "") -> Divergence:
     if not by.has_perm(PERM):
-        raise DivergenceError("Only OSPO admins decide on divergences.")
+        raise DivergenceError(_("Only OSPO admins decide on divergences."))
     with transaction.atomic():
         row = Divergence.objects.select_for_update().get(pk=divergence.pk)
         if row.state not in allowed:
-            raise DivergenceError(f"This divergence is {row.get_state_display().lower()}.")
+            raise DivergenceError(_("This divergence is %s.") % row.get_state_display().lower())
         row.state, row.decided_by, row.decided_at = to_state, by, timezone.now()
         if reason:
             row.reason = reason
@@ -80,7 +81,7 @@ def divergence_overwrite(*, divergence: Divergence, by, reason: str) -> Divergen
     """Overwrite GitHub with what we would push (logged with the reason); queues a sync."""
     reason = (reason or "").strip()
     if not reason:
-        raise DivergenceError("Give the reason for overwriting the public branch.")
+        raise DivergenceError(_("Give the reason for overwriting the public branch."))
     row = _decide(divergence, by, ACTIVE, Divergence.State.OVERWRITTEN, reason)
     Mirror.objects.filter(project_id=row.project_id).update(
         force_reason=f"divergence #{row.pk} overwritten by {by.get_username()}: {reason}"
@@ -93,7 +94,7 @@ def divergence_overwrite(*, divergence: Divergence, by, reason: str) -> Divergen
 def divergence_import(*, divergence: Divergence, by) -> Divergence:
     """Bring the public commits back as a GitLab merge request (queued)."""
     if divergence.kind != Divergence.Kind.PUBLIC_PUSH:
-        raise DivergenceError("Only commits pushed to GitHub can be imported.")
+        raise DivergenceError(_("Only commits pushed to GitHub can be imported."))
     allowed = (Divergence.State.OPEN, Divergence.State.HELD)
     row = _decide(divergence, by, allowed, Divergence.State.IMPORTED)
     pk = row.pk

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from federation.models import HeldDelta
 
@@ -62,13 +63,13 @@ def held_delta_dismiss(*, held: HeldDelta, by, note: str) -> HeldDelta:
     """The security lane looked at it: these commits stay inside (a reason is required). The
     project stays held until its history no longer contains them."""
     if not by.has_perm(PERM):
-        raise HeldError("Only committee members decide on held commits.")
+        raise HeldError(_("Only committee members decide on held commits."))
     if not (note or "").strip():
-        raise HeldError("Say why the commits stay inside.")
+        raise HeldError(_("Say why the commits stay inside."))
     with transaction.atomic():
         row = HeldDelta.objects.select_for_update().get(pk=held.pk)
         if row.state != HeldDelta.State.OPEN:
-            raise HeldError(f"This held range is already {row.get_state_display().lower()}.")
+            raise HeldError(_("This held range is already %s.") % row.get_state_display().lower())
         row.state, row.note = HeldDelta.State.DISMISSED, note.strip()
         row.resolved_by, row.resolved_at = by, timezone.now()
         row.save()

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
 
 DEFAULT_EXCLUDED_PATHS = ("internal/", ".gitlab-ci.yml")
 
@@ -20,12 +21,12 @@ def default_excluded_paths() -> list[str]:
 
 class WebhookDelivery(models.Model):
     class Forge(models.TextChoices):
-        GITLAB = "gitlab", "GitLab"
-        GITHUB = "github", "GitHub"
+        GITLAB = "gitlab", _("GitLab")
+        GITHUB = "github", _("GitHub")
 
     class Outcome(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        IGNORED = "ignored", "Ignored"
+        QUEUED = "queued", _("Queued")
+        IGNORED = "ignored", _("Ignored")
 
     forge = models.CharField(max_length=8, choices=Forge.choices)
     delivery_id = models.CharField(max_length=100)
@@ -74,11 +75,11 @@ class SyncRun(models.Model):
     finished run or deleting any run raises HistoryImmutable."""
 
     class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        HELD = "held", "Held for review"
-        SKIPPED = "skipped", "Skipped"
-        FAILED = "failed", "Failed"
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        HELD = "held", _("Held for review")
+        SKIPPED = "skipped", _("Skipped")
+        FAILED = "failed", _("Failed")
 
     FINAL_STATES = (Status.SUCCEEDED, Status.HELD, Status.SKIPPED, Status.FAILED)
 
@@ -161,8 +162,8 @@ class Mirror(models.Model):
     """The public GitHub copy of a released project and how far it got."""
 
     class State(models.TextChoices):
-        PUBLISHING = "publishing", "Publishing"
-        ACTIVE = "active", "Active"
+        PUBLISHING = "publishing", _("Publishing")
+        ACTIVE = "active", _("Active")
 
     project = models.OneToOneField(
         "projects.Project", on_delete=models.CASCADE, related_name="mirror"
@@ -201,8 +202,8 @@ class CommitMap(models.Model):
     """Internal commit -> its public copy (the same sha when nothing is rewritten)."""
 
     class Source(models.TextChoices):
-        PUBLISH = "publish", "Published"
-        IMPORT = "import", "Imported from GitHub"
+        PUBLISH = "publish", _("Published")
+        IMPORT = "import", _("Imported from GitHub")
 
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
     internal_sha = models.CharField(max_length=64)
@@ -247,9 +248,9 @@ class HeldDelta(models.Model):
     """New commits the sync did not publish: a minor review for the security lane."""
 
     class State(models.TextChoices):
-        OPEN = "open", "Open"
-        RELEASED = "released", "Released"
-        DISMISSED = "dismissed", "Dismissed"
+        OPEN = "open", _("Open")
+        RELEASED = "released", _("Released")
+        DISMISSED = "dismissed", _("Dismissed")
 
     FINAL_STATES = (State.RELEASED, State.DISMISSED)
 
@@ -289,15 +290,15 @@ class Divergence(models.Model):
     """The public branch is not where we left it, or GitLab rewrote published history."""
 
     class Kind(models.TextChoices):
-        PUBLIC_PUSH = "public_push", "Pushed directly to GitHub"
-        INTERNAL_REWRITE = "internal_rewrite", "Published history rewritten on GitLab"
+        PUBLIC_PUSH = "public_push", _("Pushed directly to GitHub")
+        INTERNAL_REWRITE = "internal_rewrite", _("Published history rewritten on GitLab")
 
     class State(models.TextChoices):
-        OPEN = "open", "Open"
-        HELD = "held", "Held"
-        IMPORTED = "imported", "Imported as a merge request"
-        OVERWRITTEN = "overwritten", "Overwritten"
-        RESOLVED = "resolved", "Resolved"
+        OPEN = "open", _("Open")
+        HELD = "held", _("Held")
+        IMPORTED = "imported", _("Imported as a merge request")
+        OVERWRITTEN = "overwritten", _("Overwritten")
+        RESOLVED = "resolved", _("Resolved")
 
     FINAL_STATES = (State.OVERWRITTEN, State.RESOLVED)
 
@@ -331,9 +332,9 @@ class PullRequestLink(models.Model):
     """A public pull request and the GitLab merge request it became."""
 
     class State(models.TextChoices):
-        OPEN = "open", "Open"
-        MERGED = "merged", "Merged and published"
-        CLOSED = "closed", "Closed"
+        OPEN = "open", _("Open")
+        MERGED = "merged", _("Merged and published")
+        CLOSED = "closed", _("Closed")
 
     project = models.ForeignKey(
         "projects.Project", on_delete=models.CASCADE, related_name="pull_requests"

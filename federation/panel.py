@@ -3,6 +3,8 @@ mirror's state, held commits, divergences, and the internal-to-public commit map
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from federation.models import CommitMap, Divergence, HeldDelta, Mirror, SyncRun
 
 MAP_ROWS = 20
@@ -10,16 +12,16 @@ MAP_ROWS = 20
 
 def mirror_state(mirror: Mirror | None, *, diverged: bool, held: bool, failing: bool) -> str:
     if mirror is None:
-        return "not released"
+        return gettext_noop("not released")
     if mirror.state == Mirror.State.PUBLISHING:
-        return "publishing"
+        return gettext_noop("publishing")
     if diverged:
-        return "diverged"
+        return gettext_noop("diverged")
     if held:
-        return "held"
+        return gettext_noop("held")
     if failing:
-        return "failing"
-    return "in sync"
+        return gettext_noop("failing")
+    return gettext_noop("in sync")
 
 
 def mirror_panel(project, user) -> dict | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -67,11 +68,14 @@ class DivergenceDecisionView(RoleRequiredMixin, View):
             elif choice == "import":
                 divergence.divergence_import(divergence=d, by=request.user)
             else:
-                raise divergence.DivergenceError("Choose hold, overwrite or import.")
+                raise divergence.DivergenceError(_("Choose hold, overwrite or import."))
         except divergence.DivergenceError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"Divergence #{d.pk}: {choice} recorded.")
+            messages.success(
+                request,
+                _("Divergence #%(pk)s: %(choice)s recorded.") % {"pk": d.pk, "choice": choice},
+            )
         return redirect("federation:health")
 
 
@@ -85,7 +89,7 @@ class HeldDismissView(RoleRequiredMixin, View):
         except held.HeldError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, "The held commits stay inside.")
+            messages.success(request, _("The held commits stay inside."))
         if request.user.has_perm(PERM_ADMIN):
             return redirect("federation:health")
         return redirect("projects:detail", pk=item.project_id)

@@ -5,13 +5,29 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from incentives.leaderboards import Flow
 
 BLUE = "13,110,253"
 GREEN = "25,135,84"
+
+
+def _who_to_whom() -> str:
+    return gettext("Who contributes to whom: rows are contributor teams, columns owner teams")
+
+
+def _trend_title() -> str:
+    return gettext("Cross-team points (bars) and changes (line) over time")
+
+
+def _points_changes(points, changes) -> str:
+    return gettext("%(points)s points, %(changes)s change(s)") % {
+        "points": points,
+        "changes": changes,
+    }
 
 
 def _short(label: str, n: int = 22) -> str:
@@ -22,8 +38,9 @@ def heatmap(flow: Flow, *, cell: int = 48) -> SafeString:
     """Contributor teams (rows) × owner teams (columns); darker = more points."""
     teams = flow.teams
     if not teams:
-        return mark_safe(
-            '<p class="text-muted" data-testid="flow-empty">No cross-team work in this period.</p>'
+        return format_html(
+            '<p class="text-muted" data-testid="flow-empty">{}</p>',
+            gettext("No cross-team work in this period."),
         )
     left, top = 180, 150
     width, height = left + cell * len(teams) + 130, top + cell * len(teams) + 10
@@ -32,7 +49,7 @@ def heatmap(flow: Flow, *, cell: int = 48) -> SafeString:
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" data-testid="flow-heatmap" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'class="img-fluid" font-size="11" font-family="system-ui, sans-serif">',
-        "<title>Who contributes to whom: rows are contributor teams, columns owner teams</title>",
+        f"<title>{escape(_who_to_whom())}</title>",
     ]
     for i, (_, label) in enumerate(teams):
         y = top + i * cell + cell / 2 + 4
@@ -53,8 +70,8 @@ def heatmap(flow: Flow, *, cell: int = 48) -> SafeString:
             parts.append(
                 f'<rect class="cell" x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" '
                 f'fill="rgb({BLUE})" fill-opacity="{opacity:.2f}" data-points="{points}">'
-                f"<title>{escape(row_label)} → {escape(col_label)}: {points} points, "
-                f"{changes} change(s)</title></rect>"
+                f"<title>{escape(row_label)} → {escape(col_label)}: "
+                f"{escape(_points_changes(points, changes))}</title></rect>"
             )
             if points:
                 color = "#fff" if share > 0.55 else "#212529"
@@ -71,7 +88,7 @@ def trend_chart(
 ) -> SafeString:
     """Bars: points per bucket; line: cross-team changes (right-hand scale)."""
     if not series:
-        return mark_safe('<p class="text-muted">No data.</p>')
+        return format_html('<p class="text-muted">{}</p>', gettext("No data."))
     left, right, top, bottom = 48, 40, 16, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     max_p = max((float(p) for _, p, _ in series), default=0.0) or 1.0
@@ -82,7 +99,7 @@ def trend_chart(
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" data-testid="trend-chart" '
         f'viewBox="0 0 {width} {height}" width="100%" font-size="11" '
         f'font-family="system-ui, sans-serif">',
-        "<title>Cross-team points (bars) and changes (line) over time</title>",
+        f"<title>{escape(_trend_title())}</title>",
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#adb5bd"/>',
     ]
     for frac in (0.5, 1.0):
@@ -101,7 +118,7 @@ def trend_chart(
         parts.append(
             f'<rect class="bar" x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar:.1f}" '
             f'height="{h:.1f}" fill="rgb({BLUE})" fill-opacity="0.75">'
-            f"<title>{day}: {p} points, {n} change(s)</title></rect>"
+            f"<title>{day}: {escape(_points_changes(p, n))}</title></rect>"
         )
         cx = left + i * step + step / 2
         cy = top + plot_h * (1 - max(n, 0) / max_n)

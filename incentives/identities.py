@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from incentives.ledger import RecomputeReport
 from incentives.models import IdentityMerge
@@ -93,9 +94,12 @@ def identity_merge_accept(*, identity: Identity, person: Person, by, reasons=())
     with transaction.atomic():
         ident = Identity.objects.select_for_update().get(pk=identity.pk)
         if ident.person_id is not None:
-            raise IdentityMergeError(f"{ident.value} already belongs to {ident.person}.")
+            raise IdentityMergeError(
+                gettext("%(identity)s already belongs to %(person)s.")
+                % {"identity": ident.value, "person": ident.person}
+            )
         if ident.is_bot:
-            raise IdentityMergeError(f"{ident.value} is a bot identity.")
+            raise IdentityMergeError(gettext("%s is a bot identity.") % ident.value)
         ident.person = person
         ident.save(update_fields=["person"])
         IdentityMerge.objects.update_or_create(

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from people.models import Identity, Person, Team
 from projects.models import Project
@@ -69,17 +70,17 @@ class Change(models.Model):
     """One landed, non-merge commit reachable from a project's default branch."""
 
     class Status(models.TextChoices):
-        ELIGIBLE = "eligible", "Eligible"
-        BOT = "bot", "Bot author"
-        REVERT = "revert", "Revert"
-        DUPLICATE = "duplicate", "Same patch already counted"
-        EMPTY = "empty", "No authored lines"
-        NO_AUTHOR = "no_author", "No author email"
+        ELIGIBLE = "eligible", _("Eligible")
+        BOT = "bot", _("Bot author")
+        REVERT = "revert", _("Revert")
+        DUPLICATE = "duplicate", _("Same patch already counted")
+        EMPTY = "empty", _("No authored lines")
+        NO_AUTHOR = "no_author", _("No author email")
 
     class Landing(models.TextChoices):
-        HISTORY = "history", "Committer date (first ingest)"
-        MERGE = "merge", "Merge commit"
-        SEEN = "seen", "First seen by the sync"
+        HISTORY = "history", _("Committer date (first ingest)")
+        MERGE = "merge", _("Merge commit")
+        SEEN = "seen", _("First seen by the sync")
 
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="changes", db_index=False
@@ -192,9 +193,9 @@ class Award(models.Model):
     """A row of the points ledger. Rows are never edited: corrections are new rows."""
 
     class Kind(models.TextChoices):
-        AWARD = "award", "Award"
-        REVERT = "revert", "Revert claw-back"
-        ADJUSTMENT = "adjustment", "Adjustment"
+        AWARD = "award", _("Award")
+        REVERT = "revert", _("Revert claw-back")
+        ADJUSTMENT = "adjustment", _("Adjustment")
 
     change = models.ForeignKey(
         Change, on_delete=models.CASCADE, related_name="awards", db_index=False
@@ -313,8 +314,8 @@ class IdentityMerge(models.Model):
     """An admin's decision on a suggested identity merge."""
 
     class State(models.TextChoices):
-        ACCEPTED = "accepted", "Accepted"
-        REJECTED = "rejected", "Rejected"
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
 
     FINAL_STATES = (State.ACCEPTED, State.REJECTED)
 
@@ -344,9 +345,9 @@ class PersonMonth(models.Model):
     a period's edges from Award."""
 
     class Span(models.TextChoices):
-        MONTH = "m", "Month"
-        QUARTER = "q", "Quarter"
-        YEAR = "y", "Year"
+        MONTH = "m", _("Month")
+        QUARTER = "q", _("Quarter")
+        YEAR = "y", _("Year")
 
     span = models.CharField(max_length=1, choices=Span.choices, default=Span.MONTH)
     month = models.DateField(help_text="First day of the month, quarter or year (local).")

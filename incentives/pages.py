@@ -7,6 +7,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views import View
 
 from config.permissions import RoleRequiredMixin
@@ -35,7 +36,7 @@ class PersonPointsView(LoginRequiredMixin, View):
         person = get_object_or_404(Person, pk=pk)
         scope = scope_for(request.user)
         if not can_see_person(scope, person):
-            raise PermissionDenied("You cannot see this person's points.")
+            raise PermissionDenied(_("You cannot see this person's points."))
         since = until = period = None
         if request.GET.get("period") or request.GET.get("since"):
             try:
@@ -75,7 +76,7 @@ class AwardDetailView(LoginRequiredMixin, View):
             pk=pk,
         )
         if not can_see_person(scope_for(request.user), award.person):
-            raise PermissionDenied("You cannot see this person's points.")
+            raise PermissionDenied(_("You cannot see this person's points."))
         ledger = (
             award.change.awards.filter(person=award.person).select_related("policy").order_by("id")
         )
@@ -116,7 +117,7 @@ class IdentityMergesView(RoleRequiredMixin, View):
             obj = IncentiveSettings.load()
             obj.show_individual_ranks = request.POST["show_individual_ranks"] == "on"
             obj.save(update_fields=["show_individual_ranks", "updated_at"])
-            messages.success(request, "Saved.")
+            messages.success(request, _("Saved."))
             return redirect("incentives:identities")
         identity = get_object_or_404(Identity, pk=request.POST.get("identity"))
         person = get_object_or_404(Person, pk=request.POST.get("person"))
@@ -131,12 +132,24 @@ class IdentityMergesView(RoleRequiredMixin, View):
             else:
                 messages.success(
                     request,
-                    f"{identity.value} now belongs to {person.name}; {report.adjustments} "
-                    f"adjustment(s) written ({report.points_delta:+} points).",
+                    _(
+                        "%(identity)s now belongs to %(person)s; %(n)s adjustment(s) written "
+                        "(%(delta)+d points)."
+                    )
+                    % {
+                        "identity": identity.value,
+                        "person": person.name,
+                        "n": report.adjustments,
+                        "delta": report.points_delta,
+                    },
                 )
         else:
             identity_merge_reject(
                 identity=identity, person=person, by=request.user, reasons=reasons
             )
-            messages.info(request, f"Suggestion {identity.value} → {person.name} dismissed.")
+            messages.info(
+                request,
+                _("Suggestion %(identity)s → %(person)s dismissed.")
+                % {"identity": identity.value, "person": person.name},
+            )
         return redirect("incentives:identities")

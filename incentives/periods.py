@@ -6,8 +6,16 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 KINDS = ("week", "month", "quarter", "year", "custom")
+# The kinds are also their labels in the period form ({% translate k|capfirst %}): marked here.
+KIND_LABELS = (
+    gettext_noop("week"),
+    gettext_noop("month"),
+    gettext_noop("quarter"),
+    gettext_noop("year"),
+)
 
 
 class PeriodError(ValueError):
@@ -66,7 +74,10 @@ def period_of(kind: str, day: dt.date) -> Period:
         return Period(kind, start, _month_end(start, 3))
     if kind == "year":
         return Period(kind, dt.date(day.year, 1, 1), dt.date(day.year, 12, 31))
-    raise PeriodError(f"Unknown period {kind!r}; use one of {', '.join(KINDS)}.")
+    raise PeriodError(
+        gettext("Unknown period %(kind)r; use one of %(kinds)s.")
+        % {"kind": kind, "kinds": ", ".join(KINDS)}
+    )
 
 
 def _month_end(start: dt.date, months: int) -> dt.date:
@@ -76,9 +87,12 @@ def _month_end(start: dt.date, months: int) -> dt.date:
 
 def custom(since: dt.date, until: dt.date) -> Period:
     if until < since:
-        raise PeriodError(f"The end ({until}) is before the start ({since}).")
+        raise PeriodError(
+            gettext("The end (%(until)s) is before the start (%(since)s).")
+            % {"until": until, "since": since}
+        )
     if (until - since).days > 366 * 10:
-        raise PeriodError("A period can be at most ten years long.")
+        raise PeriodError(gettext("A period can be at most ten years long."))
     return Period("custom", since, until)
 
 

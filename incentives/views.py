@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views import View
 
 from incentives import charts, exports
@@ -45,13 +46,13 @@ def _depth(request) -> int | None:
 
 def _check_board(scope: Scope, by: str) -> None:
     if by not in BOARDS:
-        raise Http404("No such leaderboard.")
+        raise Http404(_("No such leaderboard."))
     allowed = scope.people_board if by == "person" else scope.totals
     if not allowed:
         raise PermissionDenied(
-            "Individual ranks are not shown to you."
+            _("Individual ranks are not shown to you.")
             if by == "person"
-            else "Team and project totals are for managers."
+            else _("Team and project totals are for managers.")
         )
 
 
@@ -139,7 +140,7 @@ class FlowCsvView(LoginRequiredMixin, View):
     def get(self, request):
         scope = scope_for(request.user)
         if not scope.totals:
-            raise PermissionDenied("Team totals are for managers.")
+            raise PermissionDenied(_("Team totals are for managers."))
         period, error = _period(request)
         if error:
             raise Http404(error)
@@ -150,7 +151,7 @@ class TrendCsvView(LoginRequiredMixin, View):
     def get(self, request):
         scope = scope_for(request.user)
         if not scope.totals:
-            raise PermissionDenied("Team totals are for managers.")
+            raise PermissionDenied(_("Team totals are for managers."))
         period, error = _period(request)
         if error:
             raise Http404(error)

@@ -3,13 +3,14 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Team(models.Model):
     class Kind(models.TextChoices):
-        INSTITUTE = "institute", "Institute"
-        DIVISION = "division", "Division"
-        TEAM = "team", "Team"
+        INSTITUTE = "institute", _("Institute")
+        DIVISION = "division", _("Division")
+        TEAM = "team", _("Team")
 
     name = models.CharField(max_length=120)
     parent = models.ForeignKey(
@@ -66,9 +67,9 @@ class Person(models.Model):
 
 class Identity(models.Model):
     class Kind(models.TextChoices):
-        EMAIL = "email", "Email"
-        GITLAB = "gitlab", "GitLab username"
-        GITHUB = "github", "GitHub login"
+        EMAIL = "email", _("Email")
+        GITLAB = "gitlab", _("GitLab username")
+        GITHUB = "github", _("GitHub login")
 
     person = models.ForeignKey(
         Person,
@@ -138,9 +139,9 @@ class OrgImport(models.Model):
     """One uploaded org CSV and the outcome of importing it (run by a Celery task)."""
 
     class State(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     FINAL_STATES = (State.DONE, State.FAILED)
 

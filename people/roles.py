@@ -1,12 +1,13 @@
 """Roles are Django groups carrying permissions; views and the API check the permissions."""
 
 from django.contrib.auth.models import Group, Permission
+from django.utils.translation import gettext_noop
 
-RESEARCHER = "researcher"
-COMMITTEE_MEMBER = "committee member"
-COMMITTEE_CHAIR = "committee chair"
-MANAGER = "manager"
-OSPO_ADMIN = "OSPO admin"
+RESEARCHER = gettext_noop("researcher")
+COMMITTEE_MEMBER = gettext_noop("committee member")
+COMMITTEE_CHAIR = gettext_noop("committee chair")
+MANAGER = gettext_noop("manager")
+OSPO_ADMIN = gettext_noop("OSPO admin")
 
 # Role -> permission codenames (people app) it carries.
 ROLE_PERMISSIONS = {

@@ -11,8 +11,10 @@ score is monotonic in every input; tests/projects/test_activity.py checks that a
 import math
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy
+
 WINDOW_DAYS = 90
-FORMULA = (
+FORMULA = gettext_lazy(
     "10·log2(1 + commits in 90 days) + 8·log2(1 + contributors) + 12·log2(1 + cross-team "
     "contributors) + 30·½^(days since the last commit ÷ 30) + 5 if a README is present "
     "+ 5 if a CONTRIBUTING guide is present"

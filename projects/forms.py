@@ -10,13 +10,19 @@ from projects.models import Project
 
 class ProjectDetailsForm(StyledForm):
     summary = forms.CharField(max_length=200, label=_("One-line summary"))
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
-    topics = forms.CharField(required=False, help_text=_("Comma-separated, e.g. vision, pytorch"))
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}), required=False, label=_("Description")
+    )
+    topics = forms.CharField(
+        required=False, label=_("Topics"), help_text=_("Comma-separated, e.g. vision, pytorch")
+    )
     license = forms.CharField(
         required=False, label=_("Intended license"), help_text=_("An SPDX id, e.g. Apache-2.0")
     )
-    contact = forms.CharField(max_length=200, required=False)
-    sharing = forms.ChoiceField(choices=Project.Sharing.choices, initial=Project.Sharing.INTERNAL)
+    contact = forms.CharField(max_length=200, required=False, label=_("Contact"))
+    sharing = forms.ChoiceField(
+        choices=Project.Sharing.choices, initial=Project.Sharing.INTERNAL, label=_("Sharing")
+    )
 
     def clean_topics(self):
         try:
@@ -49,4 +55,4 @@ class TransferForm(StyledForm):
         widget=forms.DateInput(attrs={"type": "date"}),
         label=_("From"),
     )
-    note = forms.CharField(max_length=300, required=False)
+    note = forms.CharField(max_length=300, required=False, label=_("Note"))

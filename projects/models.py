@@ -5,6 +5,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from config.crypto import EncryptedTextField
 from people.models import Team, periods_overlap
@@ -21,13 +22,13 @@ def new_secret() -> str:
 
 class Project(models.Model):
     class Sharing(models.TextChoices):
-        PRIVATE = "private", "Private (owner team only)"
-        INTERNAL = "internal", "Internal (whole institute)"
+        PRIVATE = "private", _("Private (owner team only)")
+        INTERNAL = "internal", _("Internal (whole institute)")
 
     class HookState(models.TextChoices):
-        PENDING = "pending", "Pending"
-        INSTALLED = "installed", "Installed"
-        FAILED = "failed", "Failed (retrying)"
+        PENDING = "pending", _("Pending")
+        INSTALLED = "installed", _("Installed")
+        FAILED = "failed", _("Failed (retrying)")
 
     # Identity on the internal GitLab.
     gitlab_id = models.PositiveBigIntegerField(unique=True)

@@ -4,11 +4,19 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from people.models import Membership, Person, Team
 from people.roles import PERM_ADMIN, PERM_REGISTER
 from projects.models import Ownership, Project
 
+# The sort keys double as their English labels (the catalogue translates them).
+SORT_LABELS = (
+    gettext_noop("activity"),
+    gettext_noop("name"),
+    gettext_noop("recent"),
+    gettext_noop("registered"),
+)
 SORTS = {
     "activity": ["-activity_score", "path"],
     "name": ["name", "path"],

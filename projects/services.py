@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from license_expression import get_spdx_licensing
 
 from people.models import Team
@@ -32,9 +33,13 @@ def license_normalise(expression: str) -> str:
     """A valid SPDX expression, in its canonical spelling; raises RegistryError otherwise."""
     if not expression.strip():
         return ""
-    info = spdx().validate(expression.strip(), strict=True)
+    bad = RegistryError(_("%r is not a valid SPDX license expression.") % expression)
+    try:
+        info = spdx().validate(expression.strip(), strict=True)
+    except Exception:  # the library raises on some malformed input instead of reporting it
+        raise bad from None
     if info.errors or not info.normalized_expression:
-        raise RegistryError(f"{expression!r} is not a valid SPDX license expression.")
+        raise bad
     return info.normalized_expression
 
 
@@ -48,12 +53,12 @@ def topics_normalise(topics) -> list[str]:
             continue
         if not TOPIC.match(t):
             raise RegistryError(
-                f"Topic {t!r}: use lower-case letters, digits and '-' (at most 50)."
+                _("Topic %r: use lower-case letters, digits and '-' (at most 50).") % t
             )
         if t not in out:
             out.append(t)
     if len(out) > 20:
-        raise RegistryError("At most 20 topics.")
+        raise RegistryError(_("At most 20 topics."))
     return out
 
 
@@ -87,9 +92,9 @@ def project_register(
     if existing is not None:
         return existing, False
     if not summary.strip():
-        raise RegistryError("A one-line summary is needed.")
+        raise RegistryError(_("A one-line summary is needed."))
     if sharing not in Project.Sharing.values:
-        raise RegistryError(f"Sharing must be one of {', '.join(Project.Sharing.values)}.")
+        raise RegistryError(_("Sharing must be one of %s.") % ", ".join(Project.Sharing.values))
     values = {
         "summary": summary.strip()[:200],
         "description": description.strip(),
@@ -122,15 +127,15 @@ def project_register(
 def project_update(*, project: Project, by=None, **changes) -> Project:
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise RegistryError(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
+        raise RegistryError(_("These fields cannot be edited: %s.") % ", ".join(sorted(unknown)))
     if "topics" in changes:
         changes["topics"] = topics_normalise(changes["topics"])
     if "license" in changes:
         changes["license"] = license_normalise(changes["license"])
     if "sharing" in changes and changes["sharing"] not in Project.Sharing.values:
-        raise RegistryError(f"Sharing must be one of {', '.join(Project.Sharing.values)}.")
+        raise RegistryError(_("Sharing must be one of %s.") % ", ".join(Project.Sharing.values))
     if "summary" in changes and not str(changes["summary"]).strip():
-        raise RegistryError("A one-line summary is needed.")
+        raise RegistryError(_("A one-line summary is needed."))
     for field, value in changes.items():
         setattr(project, field, value)
     project.save(update_fields=[*changes, "updated_at"])
@@ -216,14 +221,17 @@ def ownership_transfer(*, project: Project, team: Team, start: dt.date, by=None,
         raise RegistryError(f"{start} is before the project existed ({project.created_on}).")
     periods = list(project.ownerships.order_by("start"))
     if any(p.end is not None and p.end >= start for p in periods):
-        raise RegistryError(f"A closed ownership period already covers {start}.")
+        raise RegistryError(_("A closed ownership period already covers %s.") % start)
     current = next((p for p in periods if p.end is None), None)
     if current is not None:
         if current.team_id == team.pk:
-            raise RegistryError(f"{team} already owns {project}.")
+            raise RegistryError(
+                _("%(team)s already owns %(project)s.") % {"team": team, "project": project}
+            )
         if start <= current.start:
             raise RegistryError(
-                f"The transfer date must be after the current period's start ({current.start})."
+                _("The transfer date must be after the current period's start (%s).")
+                % current.start
             )
         current.end = start - dt.timedelta(days=1)
         current.save(update_fields=["end"])

@@ -6,6 +6,8 @@ the `can_*` helpers to decide which actions to offer.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from people.models import Identity, Person
 from people.roles import PERM_ADMIN, PERM_CHAIR, PERM_REVIEW
 from projects import selectors as project_selectors
@@ -56,16 +58,17 @@ def disclosure_authors(disclosure: Disclosure) -> set[str]:
 def conflict_reason(user, disclosure: Disclosure) -> str | None:
     """Why the user may not act on this disclosure as a reviewer, or None."""
     if disclosure.submitted_by_id is not None and disclosure.submitted_by_id == user.pk:
-        return "You submitted this disclosure; a reviewer never approves their own project."
+        return _("You submitted this disclosure; a reviewer never approves their own project.")
     owner = project_selectors.current_owner(disclosure.project)
     if owner is not None and owner.pk in project_selectors.user_team_ids(user):
-        return f"Your team ({owner.path}) owns this project; someone from another team must act."
+        return (
+            _("Your team (%s) owns this project; someone from another team must act.") % owner.path
+        )
     shared = user_emails(user) & disclosure_authors(disclosure)
     if shared:
-        return (
-            "You contributed to the disclosed history "
-            f"({', '.join(sorted(shared))}); someone else must act."
-        )
+        return _(
+            "You contributed to the disclosed history (%s); someone else must act."
+        ) % ", ".join(sorted(shared))
     return None
 
 
@@ -105,15 +108,15 @@ def require_no_conflict(user, disclosure: Disclosure) -> None:
 
 def require_lane(user, disclosure: Disclosure, lane: str) -> None:
     if not is_committee(user):
-        raise NotAllowed("Only committee members may act on a review lane.")
+        raise NotAllowed(_("Only committee members may act on a review lane."))
     if lane not in lanes_of(user):
-        raise NotAllowed(f"You are not assigned to the {lane} lane.")
+        raise NotAllowed(_("You are not assigned to the %s lane.") % lane)
     require_no_conflict(user, disclosure)
 
 
 def require_chair(user, disclosure: Disclosure) -> None:
     if not is_chair(user):
-        raise NotAllowed("Only the committee chair may do this.")
+        raise NotAllowed(_("Only the committee chair may do this."))
     require_no_conflict(user, disclosure)
 
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReviewConfig(AppConfig):
@@ -13,7 +14,7 @@ class ReviewConfig(AppConfig):
         panels.register(
             panels.Panel(
                 order=50,
-                title="Disclosure",
+                title=_("Disclosure"),
                 template="review/includes/project_panel.html",
                 context=disclosure_panel,
             )

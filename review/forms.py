@@ -45,15 +45,19 @@ class ResubmitForm(RequestReleaseForm):
 
 
 class NoteForm(StyledForm):
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Note")
+    )
 
 
 class VoteForm(NoteForm):
-    lane = forms.ChoiceField(choices=Lane.choices)
+    lane = forms.ChoiceField(choices=Lane.choices, label=_("Lane"))
 
 
 class ReasonForm(StyledForm):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Reason")
+    )
 
 
 class CommentForm(StyledForm):
@@ -66,19 +70,22 @@ def default_expiry():
 
 class WaiverForm(StyledForm):
     finding = forms.IntegerField(widget=forms.HiddenInput)
-    lane = forms.ChoiceField(choices=Lane.choices)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    lane = forms.ChoiceField(choices=Lane.choices, label=_("Lane"))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Reason"))
     owner = forms.ModelChoiceField(
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
         to_field_name="username",
+        label=_("Owner"),
         help_text=_("Who answers for the accepted risk"),
     )
     expires_on = forms.DateField(
-        initial=default_expiry, widget=forms.DateInput(attrs={"type": "date"})
+        initial=default_expiry, widget=forms.DateInput(attrs={"type": "date"}), label=_("Expires")
     )
 
 
 class PatentDecisionForm(StyledForm):
     patent = forms.IntegerField(widget=forms.HiddenInput)
-    decision = forms.ChoiceField(choices=PatentDecision.Decision.choices)
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    decision = forms.ChoiceField(choices=PatentDecision.Decision.choices, label=_("IP decision"))
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Note")
+    )

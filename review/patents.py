@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from review import access, selectors
 from review.errors import InvalidInput
@@ -15,16 +17,16 @@ def patent_decision_record(
 ) -> PatentDecision:
     """The IP lane decides about one patent the disclosed commit touches (in review)."""
     if decision not in PatentDecision.Decision.values:
-        raise InvalidInput("Unknown decision.", field="decision")
+        raise InvalidInput(_("Unknown decision."), field="decision")
     if decision != PatentDecision.Decision.CLEARED and not (note or "").strip():
-        raise InvalidInput("Explain the conditions or the objection in the note.", field="note")
+        raise InvalidInput(_("Explain the conditions or the objection in the note."), field="note")
     with transaction.atomic():
         d = _lock(disclosure)
         access.require_lane(by, d, Lane.IP)
-        _require_state(d, (Disclosure.State.IN_REVIEW,), "record a patent decision")
+        _require_state(d, (Disclosure.State.IN_REVIEW,), gettext_noop("record a patent decision"))
         if patent.pk not in {p.pk for p in selectors.patents_touched(d)}:
             raise InvalidInput(
-                f"Patent {patent.number} is not linked to what this commit contains.",
+                _("Patent %s is not linked to what this commit contains.") % patent.number,
                 field="patent",
             )
         dec = PatentDecision.objects.create(

@@ -18,6 +18,8 @@ import logging
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from review import access, notifications, selectors, validation
 from review.errors import InvalidInput, NotAllowed, WrongState
@@ -73,8 +75,8 @@ def _require_state(d: Disclosure, allowed, doing: str) -> None:
     if d.state not in allowed:
         names = ", ".join(State(s).label.lower() for s in allowed)
         raise WrongState(
-            f"Cannot {doing}: the disclosure is {d.get_state_display().lower()} "
-            f"(this needs: {names})."
+            _("Cannot %(doing)s: the disclosure is %(state)s (this needs: %(names)s).")
+            % {"doing": _(doing), "state": d.get_state_display().lower(), "names": names}
         )
 
 
@@ -106,7 +108,7 @@ def _clean_plan(plan: dict) -> dict:
     out = {}
     if "mode" in plan:
         if plan["mode"] not in Disclosure.Mode.values:
-            raise InvalidInput("Publish mode is full_history or snapshot.", field="mode")
+            raise InvalidInput(_("Publish mode is full_history or snapshot."), field="mode")
         out["mode"] = plan["mode"]
     if "outbound_license" in plan:
         out["outbound_license"] = validation.license_validate(plan["outbound_license"])
@@ -117,18 +119,18 @@ def _clean_plan(plan: dict) -> dict:
     if "purpose" in plan:
         purpose = (plan["purpose"] or "").strip()
         if not purpose:
-            raise InvalidInput("Say what the release is for.", field="purpose")
+            raise InvalidInput(_("Say what the release is for."), field="purpose")
         out["purpose"] = purpose
     if "expected_contributions" in plan:
         if plan["expected_contributions"] not in Disclosure.Contributions.values:
             raise InvalidInput(
-                "Expected contributions is none, occasional or regular.",
+                _("Expected contributions is none, occasional or regular."),
                 field="expected_contributions",
             )
         out["expected_contributions"] = plan["expected_contributions"]
     unknown = set(plan) - set(out)
     if unknown:
-        raise InvalidInput(f"Unknown plan fields: {', '.join(sorted(unknown))}.")
+        raise InvalidInput(_("Unknown plan fields: %s.") % ", ".join(sorted(unknown)))
     return out
 
 
@@ -145,7 +147,7 @@ PLAN_FIELDS = (
 def _require_complete_plan(d: Disclosure) -> None:
     for name in ("outbound_license", "purpose", "target_repo", "maintainers"):
         if not getattr(d, name):
-            raise InvalidInput(f"The release plan needs {name.replace('_', ' ')}.", field=name)
+            raise InvalidInput(_("The release plan needs %s.") % name.replace("_", " "), field=name)
 
 
 def _screening_queue(d: Disclosure, *, by) -> Screening:
@@ -180,12 +182,12 @@ def disclosure_create(*, project, by, sha: str = "", **plan) -> Disclosure:
         values["sha"] = validation.sha_validate(project, sha)
     with transaction.atomic():
         if Disclosure.objects.filter(project=project).exclude(state__in=FINAL_STATES).exists():
-            raise WrongState("This project already has an open disclosure.")
+            raise WrongState(_("This project already has an open disclosure."))
         try:
             with transaction.atomic():
                 d = Disclosure.objects.create(project=project, submitted_by=by, **values)
         except IntegrityError:
-            raise WrongState("This project already has an open disclosure.") from None
+            raise WrongState(_("This project already has an open disclosure.")) from None
         audit_record(
             disclosure=d, by=by, action=Action.TRANSITION, to_state=State.DRAFT, detail="created"
         )
@@ -199,7 +201,7 @@ def disclosure_submit(*, disclosure: Disclosure, by, sha: str | None = None, **p
     sha = validation.sha_validate(disclosure.project, sha or disclosure.sha)
     with transaction.atomic():
         d = _lock(disclosure)
-        _require_state(d, (State.DRAFT,), "submit")
+        _require_state(d, (State.DRAFT,), gettext_noop("submit"))
         for name, value in values.items():
             setattr(d, name, value)
         _require_complete_plan(d)
@@ -225,10 +227,10 @@ def disclosure_resubmit(*, disclosure: Disclosure, by, sha: str, **plan) -> Disc
     sha = validation.sha_validate(disclosure.project, sha)
     with transaction.atomic():
         d = _lock(disclosure)
-        _require_state(d, RESUBMIT_FROM, "resubmit")
+        _require_state(d, RESUBMIT_FROM, gettext_noop("resubmit"))
         if sha == d.sha and d.state != State.RE_REVIEW:
             raise InvalidInput(
-                "Resubmit a new commit: this one was already screened and reviewed.", field="sha"
+                _("Resubmit a new commit: this one was already screened and reviewed."), field="sha"
             )
         for name, value in values.items():
             setattr(d, name, value)
@@ -244,7 +246,9 @@ def disclosure_withdraw(*, disclosure: Disclosure, by, reason: str = "") -> Disc
     access.require_researcher(by, disclosure)
     with transaction.atomic():
         d = _lock(disclosure)
-        _require_state(d, [s for s in State.values if s not in FINAL_STATES], "withdraw")
+        _require_state(
+            d, [s for s in State.values if s not in FINAL_STATES], gettext_noop("withdraw")
+        )
         _move(d, State.WITHDRAWN, by=by, detail=reason or "withdrawn", reason=reason)
     return _sync(disclosure, d)
 
@@ -258,10 +262,10 @@ def disclosure_rescreen(*, disclosure: Disclosure, by) -> Screening:
         access.require_researcher(by, disclosure)
     with transaction.atomic():
         d = _lock(disclosure)
-        _require_state(d, RESCREEN_FROM, "screen again")
+        _require_state(d, RESCREEN_FROM, gettext_noop("screen again"))
         running = Screening.objects.filter(disclosure=d, state=Screening.State.RUNNING)
         if running.exists():
-            raise WrongState("A screening of this disclosure is already running.")
+            raise WrongState(_("A screening of this disclosure is already running."))
         if d.state != State.SUBMITTED:
             _move(d, State.SUBMITTED, by=by, detail="screen again")
         else:
@@ -274,12 +278,12 @@ def disclosure_rescreen(*, disclosure: Disclosure, by) -> Screening:
 def disclosure_comment(*, disclosure: Disclosure, by, text: str) -> AuditEntry:
     text = (text or "").strip()
     if not text:
-        raise InvalidInput("Write a comment.", field="text")
+        raise InvalidInput(_("Write a comment."), field="text")
     if not access.can_view(by, disclosure):
-        raise NotAllowed("You cannot see this disclosure.")
+        raise NotAllowed(_("You cannot see this disclosure."))
     may = access.is_committee(by) or access.can_edit_project(by, disclosure.project)
     if not may and disclosure.submitted_by_id != by.pk:
-        raise NotAllowed("Only the committee and the project's researchers may comment.")
+        raise NotAllowed(_("Only the committee and the project's researchers may comment."))
     return audit_record(disclosure=disclosure, by=by, action=Action.COMMENT, detail=text)
 
 
@@ -290,9 +294,9 @@ def disclosure_screening_started(*, disclosure: Disclosure, screening: Screening
     """submitted → screening, when the task starts on the disclosure's current sha."""
     with transaction.atomic():
         d = _lock(disclosure)
-        _require_state(d, (State.SUBMITTED,), "start screening")
+        _require_state(d, (State.SUBMITTED,), gettext_noop("start screening"))
         if screening.sha != d.sha:
-            raise WrongState("The disclosure moved to another commit; this screening is moot.")
+            raise WrongState(_("The disclosure moved to another commit; this screening is moot."))
         _move(d, State.SCREENING, by=None, detail=f"screening #{screening.pk} started")
     return _sync(disclosure, d)
 
@@ -327,7 +331,7 @@ def disclosure_screened(*, disclosure: Disclosure, screening: Screening) -> Disc
     """screening → screen_failed (unwaived blocking findings) or in_review (lanes notified)."""
     with transaction.atomic():
         d = _lock(disclosure)
-        _require_state(d, (State.SCREENING,), "finish screening")
+        _require_state(d, (State.SCREENING,), gettext_noop("finish screening"))
         blocking = selectors.findings_blocking(screening).count()
         total = screening.findings.count()
         if blocking:
@@ -368,7 +372,7 @@ def disclosure_unblocked(*, disclosure: Disclosure, by) -> bool:
 
 def _lane_check(d: Disclosure, by, lane: str, doing: str) -> None:
     if lane not in Lane.values:
-        raise InvalidInput(f"Unknown lane {lane!r}.", field="lane")
+        raise InvalidInput(_("Unknown lane %r.") % lane, field="lane")
     access.require_lane(by, d, lane)
     _require_state(d, (State.IN_REVIEW,), doing)
 
@@ -377,7 +381,7 @@ def disclosure_lane_sign_off(*, disclosure: Disclosure, lane: str, by, note: str
     """A lane's assignee signs the current sha off (in review)."""
     with transaction.atomic():
         d = _lock(disclosure)
-        _lane_check(d, by, lane, "sign off")
+        _lane_check(d, by, lane, gettext_noop("sign off"))
         vote = Vote.objects.create(
             disclosure=d,
             lane=lane,
@@ -397,10 +401,10 @@ def disclosure_send_back(*, disclosure: Disclosure, lane: str, by, note: str) ->
     """in_review → changes_requested, by a lane's assignee, with what to change."""
     note = (note or "").strip()
     if not note:
-        raise InvalidInput("Say what has to change.", field="note")
+        raise InvalidInput(_("Say what has to change."), field="note")
     with transaction.atomic():
         d = _lock(disclosure)
-        _lane_check(d, by, lane, "send back")
+        _lane_check(d, by, lane, gettext_noop("send back"))
         vote = Vote.objects.create(
             disclosure=d, lane=lane, sha=d.sha, decision=Vote.Decision.SENT_BACK, by=by, note=note
         )
@@ -417,29 +421,30 @@ def approval_blockers(disclosure: Disclosure, *, rules_version: str | None = Non
     """What still stands between the disclosure and approval (empty: the chair may approve)."""
     out = []
     if disclosure.state != State.IN_REVIEW:
-        out.append(f"The disclosure is {disclosure.get_state_display().lower()}, not in review.")
+        out.append(
+            _("The disclosure is %s, not in review.") % disclosure.get_state_display().lower()
+        )
     pending = selectors.lanes_pending(disclosure)
     if pending:
-        out.append("Lanes not signed off: " + ", ".join(Lane(p).label for p in pending) + ".")
+        out.append(_("Lanes not signed off: %s.") % ", ".join(str(Lane(p).label) for p in pending))
     screening = selectors.current_screening(disclosure)
     if screening is None or screening.state != Screening.State.DONE:
-        out.append("The commit has no finished screening.")
+        out.append(_("The commit has no finished screening."))
     else:
         if rules_version is None:
             from review import engine
 
             rules_version = engine.rules_version()
         if selectors.screening_is_stale(screening, rules_version):
-            out.append("The screening ran under older rules; screen again.")
+            out.append(_("The screening ran under older rules; screen again."))
         blocking = selectors.findings_blocking(screening).count()
         if blocking:
-            out.append(f"{blocking} blocking finding(s) are not waived.")
+            out.append(_("%d blocking finding(s) are not waived.") % blocking)
     undecided = selectors.patents_undecided(disclosure)
     if undecided:
         out.append(
-            "The IP lane has not decided on patent(s) "
-            + ", ".join(p.number for p in undecided)
-            + "."
+            _("The IP lane has not decided on patent(s) %s.")
+            % ", ".join(p.number for p in undecided)
         )
     blocked = [
         dec.patent.number
@@ -447,7 +452,7 @@ def approval_blockers(disclosure: Disclosure, *, rules_version: str | None = Non
         if dec.decision == dec.Decision.BLOCKS
     ]
     if blocked:
-        out.append("The IP lane found that patent(s) " + ", ".join(blocked) + " block the release.")
+        out.append(_("The IP lane found that patent(s) %s block the release.") % ", ".join(blocked))
     return out
 
 
@@ -456,10 +461,10 @@ def disclosure_approve(*, disclosure: Disclosure, by, note: str = "") -> Disclos
     with transaction.atomic():
         d = _lock(disclosure)
         access.require_chair(by, d)
-        _require_state(d, (State.IN_REVIEW,), "approve")
+        _require_state(d, (State.IN_REVIEW,), gettext_noop("approve"))
         blockers = approval_blockers(d)
         if blockers:
-            raise WrongState("Not yet: " + " ".join(blockers))
+            raise WrongState(_("Not yet: %s") % " ".join(blockers))
         d.approved_sha, d.approved_by, d.approved_at = d.sha, by, timezone.now()
         _move(d, State.APPROVED, by=by, detail=note or f"approved {d.sha}", reason="")
         notifications.approved(d, by=by)
@@ -507,11 +512,13 @@ def disclosure_reject(*, disclosure: Disclosure, by, reason: str) -> Disclosure:
     """Any non-final state → rejected, by the chair."""
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput("Give the reason for the rejection.", field="reason")
+        raise InvalidInput(_("Give the reason for the rejection."), field="reason")
     with transaction.atomic():
         d = _lock(disclosure)
         access.require_chair(by, d)
-        _require_state(d, [s for s in State.values if s not in FINAL_STATES], "reject")
+        _require_state(
+            d, [s for s in State.values if s not in FINAL_STATES], gettext_noop("reject")
+        )
         _move(d, State.REJECTED, by=by, detail=reason, reason=reason)
     return _sync(disclosure, d)
 
@@ -522,7 +529,7 @@ def disclosure_archive(*, disclosure: Disclosure, by, reason: str = "") -> Discl
         access.require_researcher(by, disclosure)
     with transaction.atomic():
         d = _lock(disclosure)
-        _require_state(d, (State.RELEASED,), "archive")
+        _require_state(d, (State.RELEASED,), gettext_noop("archive"))
         _move(d, State.ARCHIVED, by=by, detail=reason or "archived", reason=reason)
     return _sync(disclosure, d)
 
@@ -534,7 +541,7 @@ def disclosure_publishing_start(*, disclosure: Disclosure) -> Disclosure:
     """approved → publishing, when the federation engine starts pushing the approved sha."""
     with transaction.atomic():
         d = _lock(disclosure)
-        _require_state(d, (State.APPROVED,), "start publishing")
+        _require_state(d, (State.APPROVED,), gettext_noop("start publishing"))
         _move(d, State.PUBLISHING, by=None, detail=f"publishing {d.approved_sha}")
     return _sync(disclosure, d)
 
@@ -543,7 +550,7 @@ def disclosure_publishing_failed(*, disclosure: Disclosure, error: str) -> Discl
     """publishing → approved, so publishing can be tried again."""
     with transaction.atomic():
         d = _lock(disclosure)
-        _require_state(d, (State.PUBLISHING,), "record a publishing failure")
+        _require_state(d, (State.PUBLISHING,), gettext_noop("record a publishing failure"))
         _move(d, State.APPROVED, by=None, detail=f"publishing failed: {error}", reason=error)
     return _sync(disclosure, d)
 
@@ -552,7 +559,7 @@ def disclosure_released(*, disclosure: Disclosure, public_url: str) -> Disclosur
     """publishing → released, with the public repository's address."""
     with transaction.atomic():
         d = _lock(disclosure)
-        _require_state(d, (State.PUBLISHING,), "mark released")
+        _require_state(d, (State.PUBLISHING,), gettext_noop("mark released"))
         d.public_url, d.released_at = public_url, timezone.now()
         _move(d, State.RELEASED, by=None, detail=f"released at {public_url}")
     return _sync(disclosure, d)
@@ -562,7 +569,7 @@ def disclosure_re_review(*, disclosure: Disclosure, reason: str, by=None) -> Dis
     """released → re_review (12 months passed, or scope, license or patent status changed)."""
     with transaction.atomic():
         d = _lock(disclosure)
-        _require_state(d, (State.RELEASED,), "ask for a re-review")
+        _require_state(d, (State.RELEASED,), gettext_noop("ask for a re-review"))
         _move(d, State.RE_REVIEW, by=by, detail=reason, reason=reason)
     return _sync(disclosure, d)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 
+from django.utils.translation import gettext as _
 from license_expression import get_spdx_licensing
 
 from federation import git, repos
@@ -29,10 +30,13 @@ def license_validate(expression: str) -> str:
     """
     expression = (expression or "").strip()
     if not expression:
-        raise InvalidInput("Give the outbound license as an SPDX id.", field="outbound_license")
+        raise InvalidInput(_("Give the outbound license as an SPDX id."), field="outbound_license")
     bad = InvalidInput(
-        f"{expression!r} is not a valid SPDX license expression "
-        "(for example Apache-2.0 or MIT OR Apache-2.0).",
+        _(
+            "%r is not a valid SPDX license expression "
+            "(for example Apache-2.0 or MIT OR Apache-2.0)."
+        )
+        % expression,
         field="outbound_license",
     )
     try:
@@ -46,7 +50,8 @@ def license_validate(expression: str) -> str:
     known = {t.lower() for t in _TOKENS.findall(canonical)} - _OPERATORS
     if not given <= known:
         raise InvalidInput(
-            f"{expression!r} is not an SPDX id; did you mean {canonical}?",
+            _("%(given)r is not an SPDX id; did you mean %(canonical)s?")
+            % {"given": expression, "canonical": canonical},
             field="outbound_license",
         )
     return canonical
@@ -76,13 +81,13 @@ def maintainers_validate(maintainers) -> list[str]:
         if not login:
             continue
         if not _LOGIN.match(login):
-            raise InvalidInput(f"{login!r} is not a GitHub login.", field="maintainers")
+            raise InvalidInput(_("%r is not a GitHub login.") % login, field="maintainers")
         if login.lower() not in (m.lower() for m in out):
             out.append(login)
     if not out:
-        raise InvalidInput("Name at least one maintainer (GitHub login).", field="maintainers")
+        raise InvalidInput(_("Name at least one maintainer (GitHub login)."), field="maintainers")
     if len(out) > 20:
-        raise InvalidInput("At most 20 maintainers.", field="maintainers")
+        raise InvalidInput(_("At most 20 maintainers."), field="maintainers")
     return out
 
 
@@ -91,32 +96,40 @@ def sha_validate(project, sha: str) -> str:
     try:
         sha = git.validate_sha((sha or "").strip())
     except git.InvalidSha:
-        raise InvalidInput("Give the full 40-character commit sha.", field="sha") from None
+        raise InvalidInput(_("Give the full 40-character commit sha."), field="sha") from None
     path = repos.mirror_path(project.key)
     if not (path / "HEAD").is_file():
         raise InvalidInput(
-            "The service has no copy of this repository yet; wait for the next sync.", field="sha"
+            _("The service has no copy of this repository yet; wait for the next sync."),
+            field="sha",
         )
     exists = git.run(["cat-file", "-e", f"{sha}^{{commit}}"], repo=path, check=False, timeout=30)
     if exists.returncode != 0:
-        raise InvalidInput(f"Commit {sha[:12]} is not in the repository.", field="sha")
+        raise InvalidInput(_("Commit %s is not in the repository.") % sha[:12], field="sha")
     branch = f"refs/heads/{project.default_branch}"
     try:
         git.validate_ref(branch)
     except git.InvalidRef:
-        raise InvalidInput("The project's default branch name is not valid.", field="sha") from None
+        raise InvalidInput(
+            _("The project's default branch name is not valid."), field="sha"
+        ) from None
     on_branch = git.run(
         ["merge-base", "--is-ancestor", sha, branch], repo=path, check=False, timeout=60
     )
     if on_branch.returncode == 1:
         raise InvalidInput(
-            f"Commit {sha[:12]} is not on the default branch {project.default_branch}.",
+            _("Commit %(sha)s is not on the default branch %(branch)s.")
+            % {"sha": sha[:12], "branch": project.default_branch},
             field="sha",
         )
     if on_branch.returncode != 0:
         raise InvalidInput(
-            f"Could not check commit {sha[:12]} against {project.default_branch}: "
-            f"{on_branch.stderr.strip()[:200]}",
+            _("Could not check commit %(sha)s against %(branch)s: %(error)s")
+            % {
+                "sha": sha[:12],
+                "branch": project.default_branch,
+                "error": on_branch.stderr.strip()[:200],
+            },
             field="sha",
         )
     return sha

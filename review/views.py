@@ -165,7 +165,10 @@ class ActionView(LoginRequiredMixin, View):
     def _form(self, form_class, data):
         form = form_class(data)
         if not form.is_valid():
-            errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+            errors = "; ".join(
+                f"{form.fields[k].label if k in form.fields else k}: {' '.join(v)}"
+                for k, v in form.errors.items()
+            )
             raise _FormInvalid(_("Check the form: ") + errors)
         return form.cleaned_data
 

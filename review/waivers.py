@@ -8,6 +8,8 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from review import access, selectors
 from review.errors import InvalidInput, NotAllowed, WrongState
@@ -31,28 +33,30 @@ def waiver_create(
     a disclosure in screen_failed moves on to in_review."""
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput("A waiver needs a reason.", field="reason")
+        raise InvalidInput(_("A waiver needs a reason."), field="reason")
     if owner is None or not getattr(owner, "is_active", False):
-        raise InvalidInput("A waiver needs an owner (an active user).", field="owner")
+        raise InvalidInput(_("A waiver needs an owner (an active user)."), field="owner")
     if lane not in Lane.values:
-        raise InvalidInput(f"Unknown lane {lane!r}.", field="lane")
+        raise InvalidInput(_("Unknown lane %r.") % lane, field="lane")
     today = timezone.localdate()
     if expires_on is None or expires_on <= today:
-        raise InvalidInput("A waiver needs an expiry date after today.", field="expires_on")
+        raise InvalidInput(_("A waiver needs an expiry date after today."), field="expires_on")
     if expires_on > today + dt.timedelta(days=MAX_WAIVER_DAYS):
-        raise InvalidInput(f"A waiver expires within {MAX_WAIVER_DAYS} days.", field="expires_on")
+        raise InvalidInput(
+            _("A waiver expires within %d days.") % MAX_WAIVER_DAYS, field="expires_on"
+        )
     with transaction.atomic():
         d = _lock(disclosure)
         access.require_lane(by, d, lane)
-        _require_state(d, WAIVE_IN, "waive a finding")
+        _require_state(d, WAIVE_IN, gettext_noop("waive a finding"))
         screening = selectors.current_screening(d)
         if screening is None or finding.screening_id != screening.pk:
             raise InvalidInput(
-                "That finding is not from the current screening of this disclosure.",
+                _("That finding is not from the current screening of this disclosure."),
                 field="finding",
             )
         if selectors.waivers_active(d.project).filter(fingerprint=finding.fingerprint).exists():
-            raise WrongState("This finding is already waived.")
+            raise WrongState(_("This finding is already waived."))
         waiver = Waiver.objects.create(
             project=d.project,
             fingerprint=finding.fingerprint,
@@ -86,15 +90,15 @@ def waiver_revoke(*, waiver: Waiver, disclosure: Disclosure, by, reason: str) ->
     """Withdraw a waiver early (an assignee of its lane); logged on the given disclosure."""
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput("Say why the waiver is revoked.", field="reason")
+        raise InvalidInput(_("Say why the waiver is revoked."), field="reason")
     if disclosure.project_id != waiver.project_id:
-        raise InvalidInput("That waiver belongs to another project.")
+        raise InvalidInput(_("That waiver belongs to another project."))
     if waiver.lane not in access.lanes_of(by):
-        raise NotAllowed(f"Only assignees of the {waiver.lane} lane may revoke this waiver.")
+        raise NotAllowed(_("Only assignees of the %s lane may revoke this waiver.") % waiver.lane)
     with transaction.atomic():
         waiver = Waiver.objects.select_for_update().get(pk=waiver.pk)
         if waiver.revoked_at is not None:
-            raise WrongState("The waiver is already revoked.")
+            raise WrongState(_("The waiver is already revoked."))
         waiver.revoked_at = timezone.now()
         waiver.save(update_fields=["revoked_at"])
         audit_record(

@@ -6,6 +6,7 @@ Rows are only ever inserted. `save()` of an existing row, `delete()`, and querys
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditImmutable(Exception):
@@ -26,12 +27,12 @@ class AuditQuerySet(models.QuerySet):
 
 class AuditEntry(models.Model):
     class Action(models.TextChoices):
-        TRANSITION = "transition", "State change"
-        VOTE = "vote", "Lane vote"
-        WAIVER = "waiver", "Waiver"
-        PATENT_DECISION = "patent_decision", "Patent decision"
-        COMMENT = "comment", "Comment"
-        SCREENING = "screening", "Screening"
+        TRANSITION = "transition", _("State change")
+        VOTE = "vote", _("Lane vote")
+        WAIVER = "waiver", _("Waiver")
+        PATENT_DECISION = "patent_decision", _("Patent decision")
+        COMMENT = "comment", _("Comment")
+        SCREENING = "screening", _("Screening")
 
     disclosure = models.ForeignKey(
         "review.Disclosure", on_delete=models.PROTECT, related_name="audit_entries"

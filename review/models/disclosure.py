@@ -3,39 +3,50 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 
 class Lane(models.TextChoices):
-    LEGAL = "legal", "Legal / license"
-    SECURITY = "security", "Security"
-    IP = "ip", "IP / patent"
-    EXPORT = "export", "Export control"
+    LEGAL = "legal", _("Legal / license")
+    SECURITY = "security", _("Security")
+    IP = "ip", _("IP / patent")
+    EXPORT = "export", _("Export control")
+
+
+# The lane codes double as short names on the pages ({% translate lane %}): marked here.
+LANE_CODES = (
+    gettext_noop("legal"),
+    gettext_noop("security"),
+    gettext_noop("ip"),
+    gettext_noop("export"),
+)
 
 
 class Disclosure(models.Model):
     class State(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted"
-        SCREENING = "screening", "Screening"
-        SCREEN_FAILED = "screen_failed", "Screening found blockers"
-        IN_REVIEW = "in_review", "In review"
-        CHANGES_REQUESTED = "changes_requested", "Changes requested"
-        APPROVED = "approved", "Approved"
-        PUBLISHING = "publishing", "Publishing"
-        RELEASED = "released", "Released"
-        RE_REVIEW = "re_review", "Due for re-review"
-        REJECTED = "rejected", "Rejected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        ARCHIVED = "archived", "Archived"
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        SCREENING = "screening", _("Screening")
+        SCREEN_FAILED = "screen_failed", _("Screening found blockers")
+        IN_REVIEW = "in_review", _("In review")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        APPROVED = "approved", _("Approved")
+        PUBLISHING = "publishing", _("Publishing")
+        RELEASED = "released", _("Released")
+        RE_REVIEW = "re_review", _("Due for re-review")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        ARCHIVED = "archived", _("Archived")
 
     class Mode(models.TextChoices):
-        FULL_HISTORY = "full_history", "Full history"
-        SNAPSHOT = "snapshot", "Snapshot (one squashed commit)"
+        FULL_HISTORY = "full_history", _("Full history")
+        SNAPSHOT = "snapshot", _("Snapshot (one squashed commit)")
 
     class Contributions(models.TextChoices):
-        NONE = "none", "None expected"
-        OCCASIONAL = "occasional", "Occasional"
-        REGULAR = "regular", "Regular"
+        NONE = "none", _("None expected")
+        OCCASIONAL = "occasional", _("Occasional")
+        REGULAR = "regular", _("Regular")
 
     project = models.ForeignKey(
         "projects.Project", on_delete=models.PROTECT, related_name="disclosures"
@@ -130,8 +141,8 @@ class Vote(models.Model):
     """One lane's sign-off or send-back, for one exact sha. The newest vote of a lane counts."""
 
     class Decision(models.TextChoices):
-        SIGNED_OFF = "signed_off", "Signed off"
-        SENT_BACK = "sent_back", "Sent back"
+        SIGNED_OFF = "signed_off", _("Signed off")
+        SENT_BACK = "sent_back", _("Sent back")
 
     disclosure = models.ForeignKey(Disclosure, on_delete=models.CASCADE, related_name="votes")
     lane = models.CharField(max_length=10, choices=Lane.choices)

@@ -2,17 +2,18 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Patent(models.Model):
     class Kind(models.TextChoices):
-        PATENT = "patent", "Patent"
-        INVENTION_DISCLOSURE = "invention_disclosure", "Invention disclosure"
+        PATENT = "patent", _("Patent")
+        INVENTION_DISCLOSURE = "invention_disclosure", _("Invention disclosure")
 
     class Classification(models.TextChoices):
-        GENERAL = "general", "General"
-        STANDARD = "standard", "Standard-essential"
-        OSS = "oss", "Pledged to open source"
+        GENERAL = "general", _("General")
+        STANDARD = "standard", _("Standard-essential")
+        OSS = "oss", _("Pledged to open source")
 
     number = models.CharField(max_length=60, unique=True)
     title = models.CharField(max_length=300)
@@ -76,9 +77,9 @@ class PatentDecision(models.Model):
     """The IP lane's decision about one patent for one sha of a disclosure."""
 
     class Decision(models.TextChoices):
-        CLEARED = "cleared", "Cleared: the release does not disclose protected technology"
-        CLEARED_WITH_CONDITIONS = "conditions", "Cleared with conditions (see note)"
-        BLOCKS = "blocks", "Blocks the release"
+        CLEARED = "cleared", _("Cleared: the release does not disclose protected technology")
+        CLEARED_WITH_CONDITIONS = "conditions", _("Cleared with conditions (see note)")
+        BLOCKS = "blocks", _("Blocks the release")
 
     disclosure = models.ForeignKey(
         "review.Disclosure", on_delete=models.CASCADE, related_name="patent_decisions"

@@ -3,17 +3,18 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from review.checks import base as checks_base
 from review.models.disclosure import Lane
 
 
 class Severity(models.TextChoices):
-    BLOCKER = "blocker", "Blocker"
-    HIGH = "high", "High"
-    MEDIUM = "medium", "Medium"
-    LOW = "low", "Low"
-    INFO = "info", "Info"
+    BLOCKER = "blocker", _("Blocker")
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+    INFO = "info", _("Info")
 
 
 # A finding of these severities blocks the disclosure until it is fixed or waived (the engine's
@@ -28,15 +29,15 @@ class Screening(models.Model):
     """One run of the screening engine over one sha of a project."""
 
     class State(models.TextChoices):
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     FINAL_STATES = (State.DONE, State.FAILED)
 
     class Kind(models.TextChoices):
-        DISCLOSURE = "disclosure", "Disclosure"
-        DELTA = "delta", "New commits of a released project"
+        DISCLOSURE = "disclosure", _("Disclosure")
+        DELTA = "delta", _("New commits of a released project")
 
     project = models.ForeignKey(
         "projects.Project", on_delete=models.CASCADE, related_name="screenings"
