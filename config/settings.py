@@ -112,6 +112,7 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="none")
 ACCOUNT_ALLOW_REGISTRATION = env.bool("ACCOUNT_ALLOW_REGISTRATION", default=False)
 ACCOUNT_ADAPTER = "config.auth.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "config.auth.SocialAccountAdapter"
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 
 # Where forges reach this service (webhook URLs are built from it).
