@@ -362,3 +362,24 @@ def test_no_format_suffix_routes(world, url):
     client = _client(world, "admin", api=True)
     assert client.get(world.fmt(url)).status_code == 404
     assert client.get(world.fmt(url.replace(".json", "/")), {"format": "json"}).status_code == 200
+
+
+def test_manager_scope_switch(world):
+    """Individual ranks: a manager sees only their own teams' people until an OSPO admin
+    switches individual ranks on; then everyone signed in sees them. Only the admin may flip it."""
+    own, other = world.fmt("/incentives/people/{p_oth}/"), world.fmt("/incentives/people/{p_res}/")
+    mgr, oth = _client(world, "mgr", api=False), _client(world, "oth", api=False)
+    with transaction.atomic():
+        assert mgr.get(own).status_code == 200 and mgr.get(other).status_code == 403
+        assert oth.get("/incentives/leaderboard/person/").status_code == 403
+        switch = {"show_individual_ranks": "on"}
+        assert mgr.post("/incentives/identities/", switch).status_code == 403
+        assert mgr.get(other).status_code == 403  # the manager's try changed nothing
+        admin = _client(world, "admin", api=False)
+        assert admin.post("/incentives/identities/", switch).status_code == 302
+        assert mgr.get(other).status_code == 200
+        assert oth.get("/incentives/leaderboard/person/").status_code == 200
+        assert (
+            _client(world, "oth", api=True).get("/api/v1/leaderboards/person/").status_code == 200
+        )
+        transaction.set_rollback(True)

@@ -408,3 +408,20 @@ def test_environment_file_transport_is_off_even_for_local_paths(tmp_path, in_scr
         git.run(["ls-remote", "--end-of-options", f"file://{bare}"])
     with pytest.raises(git.GitError):
         git.run(["ls-remote", "--end-of-options", f"ext::sh -c touch% {PWNED}"])
+
+
+@pytest.mark.parametrize(
+    "github_path",
+    ["@evil.example/x", "evil.example:80/x", "../../../evil", "//evil.example/x", "x/y#@evil"],
+)
+def test_a_fork_path_from_a_payload_stays_on_the_configured_github(
+    github_path, localforge, forge_settings
+):
+    """A pull request's `head.repo.full_name` becomes a fork URL on the configured GitHub:
+    whatever it says, the URL is refused or still points at that host and port."""
+    url = outbound.public_url(Mirror(github_path=github_path, clone_url=""))
+    try:
+        git.validate_remote_url(url)
+    except git.DisallowedURL:
+        return
+    assert urlsplit(url).netloc == urlsplit(localforge.github_url).netloc
