@@ -66,6 +66,7 @@ class AuthzWorld:
     users: dict = field(default_factory=dict)
     ids: dict = field(default_factory=dict)
     sha: str = ""
+    sessions: dict = field(default_factory=dict)  # role -> session key
 
     def fmt(self, template: str) -> str:
         return template.format(**self.ids, sha=self.sha)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -281,7 +282,9 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory, localforge):
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            yield authz_world.build(tmp, localforge)
+            w = authz_world.build(tmp, localforge)
+            _sign_in_everyone(w)
+            yield w
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
@@ -293,11 +296,19 @@ def _fresh_throttles():
 
 
 def _client(world, role: str, api: bool):
+    """A fresh client carrying the role's session (signed in once, in the module's transaction;
+    a logout in a row is rolled back with the row)."""
     client = APIClient() if api else Client()
-    user = world.users.get(role)
-    if user is not None:
-        client.force_login(user)
+    if role in world.sessions:
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
     return client
+
+
+def _sign_in_everyone(world) -> None:
+    for role, user in world.users.items():
+        signer = Client()
+        signer.force_login(user)
+        world.sessions[role] = signer.cookies[settings.SESSION_COOKIE_NAME].value
 
 
 def _fill(world, body):
