@@ -134,6 +134,7 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="none")
 ACCOUNT_ALLOW_REGISTRATION = env.bool("ACCOUNT_ALLOW_REGISTRATION", default=False)
 ACCOUNT_ADAPTER = "config.auth.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "config.auth.SocialAccountAdapter"
 # Failed sign-ins: 10 a minute per address, 5 in 5 minutes per account (then refused, even with
 # the right password, until the window passes). Counters live in the cache (CACHE_URL).
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}

@@ -16,6 +16,7 @@ __all__ = [
     "InvalidRef",
     "InvalidSha",
     "allowed_git_hosts",
+    "allowed_git_origins",
     "git_host_for_api",
     "validate_ref",
     "validate_refspec",
@@ -131,6 +132,19 @@ def allowed_git_hosts() -> frozenset[str]:
     return frozenset(git_host_for_api(u) for u in urls if u)
 
 
+def allowed_git_origins() -> frozenset[str]:
+    """`scheme://host:port` of every configured forge: the scheme counts too, so a URL cannot
+    downgrade an https forge to plain http on the same port."""
+    from django.conf import settings
+
+    urls = [
+        getattr(settings, "GITLAB_URL", ""),
+        getattr(settings, "GITHUB_API_URL", ""),
+        *getattr(settings, "GIT_EXTRA_HOSTS", ()),
+    ]
+    return frozenset(f"{urlsplit(u).scheme}://{git_host_for_api(u)}" for u in urls if u)
+
+
 def validate_remote_url(url: str, *, allowed_hosts: Iterable[str] | None = None) -> str:
     """Return `url` if it is a plain http(s) URL on a configured forge, else raise DisallowedURL.
 
@@ -161,6 +175,9 @@ def validate_remote_url(url: str, *, allowed_hosts: Iterable[str] | None = None)
     allowed = allowed_git_hosts() if allowed_hosts is None else frozenset(allowed_hosts)
     if hostport not in allowed:
         raise DisallowedURL(f"host {hostport} is not a configured forge")
+    if allowed_hosts is None and f"{parts.scheme}://{hostport}" not in allowed_git_origins():
+        # e.g. http://github.com:443/...: the forge's host and port, but the token in clear text
+        raise DisallowedURL(f"{parts.scheme} is not the configured scheme of {hostport}")
     return url
 
 

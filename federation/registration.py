@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from federation import git
 from federation.forges import errors as forge_errors
 from federation.forges.base import ForgeProject
 from people.selectors import forge_username
@@ -143,6 +144,7 @@ def register(*, user, gitlab_ref: str, team, **details) -> tuple[Project, bool]:
         raise RegistrationError(
             f"You ({username}) are not a maintainer of {fp.path} on GitLab.", field="gitlab_project"
         )
+    _check_forge_facts(fp)
     try:
         with transaction.atomic():
             project, created = project_services.project_register(
@@ -153,6 +155,22 @@ def register(*, user, gitlab_ref: str, team, **details) -> tuple[Project, bool]:
     except project_services.RegistryError as exc:
         raise RegistrationError(str(exc)) from exc
     return project, created
+
+
+def _check_forge_facts(fp: ForgeProject) -> None:
+    """What GitLab's API says about the project must stay on the configured forge: the clone
+    URL git will fetch (with our token) and the default branch it will read."""
+    try:
+        git.validate_remote_url(fp.clone_url)
+        if fp.default_branch:
+            git.validate_ref(fp.default_branch)
+    except (git.DisallowedURL, git.InvalidRef) as exc:
+        log.warning("registration of GitLab project %s refused: %s", fp.id, exc)
+        raise RegistrationError(
+            f"GitLab describes {fp.path} with a clone address or branch this service will not "
+            f"use ({exc}); ask the OSPO to check the GitLab configuration.",
+            field="gitlab_project",
+        ) from None
 
 
 def queue_after_registration(project_id: int) -> None:

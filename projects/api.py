@@ -95,11 +95,16 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     def registrable(self, request):
         from federation import registration
+        from federation.forges import errors as forge_errors
 
         try:
             found = registration.registrable_projects(request.user)
         except registration.RegistrationError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+            # 503 only when GitLab is down or rate limiting; a missing GitLab username (or a
+            # refusal) is the caller's to fix, not an outage.
+            down = isinstance(exc.__cause__, (forge_errors.Unavailable, forge_errors.RateLimited))
+            code = status.HTTP_503_SERVICE_UNAVAILABLE if down else status.HTTP_400_BAD_REQUEST
+            return Response({"detail": str(exc)}, status=code)
         return Response(CandidateSerializer(found, many=True).data)
 
     @extend_schema(request=TransferSerializer, responses=ProjectSerializer)

@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from projects import selectors as project_selectors
 from review import patents, selectors, services, waivers
 from review.errors import InvalidInput, NotAllowed, WorkflowError, WrongState
 from review.models import Disclosure, Finding, Lane, Patent
@@ -103,6 +104,11 @@ class DisclosureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def create(self, request):
         data = self._data(DisclosureRequestSerializer)
         project = data.pop("project")
+        if not project_selectors.visible_projects(request.user).filter(pk=project.pk).exists():
+            # A private project of another team answers like one that does not exist.
+            raise ValidationError(
+                {"project": [f'Invalid pk "{project.pk}" - object does not exist.']}
+            )
         try:
             d = services.disclosure_request(
                 project=project, by=request.user, sha=data.pop("sha"), **data

@@ -19,6 +19,7 @@ import functools
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -173,9 +174,31 @@ class ForgeRetry(Retry):
             self._sleep_fn(min(wait, self.max_wait))
 
 
+class SameOriginSession(requests.Session):
+    """A session that follows a redirect only within the origin it was sent to. A redirect to
+    another scheme, host or port is not followed: the 3xx comes back to the library as an error,
+    and the token (python-gitlab's PRIVATE-TOKEN header, which requests does not strip) never
+    leaves for the other host."""
+
+    def get_redirect_target(self, resp):
+        target = super().get_redirect_target(resp)
+        if target is None:
+            return None
+        here, there = urlsplit(resp.url), urlsplit(urljoin(resp.url, target))
+        if _origin(here) != _origin(there):
+            return None
+        return target
+
+
+def _origin(parts) -> tuple[str, str, int]:
+    default = 443 if parts.scheme == "https" else 80
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+
+
 def retrying_session(retry: ForgeRetry, *, pool_size: int = 10) -> requests.Session:
-    """A requests session whose every request goes through `retry`."""
-    session = requests.Session()
+    """A requests session whose every request goes through `retry` (same-origin redirects
+    only)."""
+    session = SameOriginSession()
     adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
