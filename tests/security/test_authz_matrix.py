@@ -75,6 +75,10 @@ TABLE = [
     R("", "GET", "/",                                                 LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),  # noqa: E501
     R("directory/", "GET", "/directory/",                             LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),  # noqa: E501
     R("directory/people/<int:pk>/", "GET", "/directory/people/{p_res}/", LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),  # noqa: E501
+    R("guides/", "GET", "/guides/",                                   LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),  # noqa: E501
+    R("guides/<slug:slug>/", "GET", "/guides/release/",               LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),  # noqa: E501
+    R("guides/<slug:slug>/", "GET", "/guides/contributing/",          LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),  # noqa: E501
+    R("guides/<slug:slug>/", "GET", "/guides/no-such-guide/",         LOGIN, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404),  # noqa: E501
     R("projects/", "GET", "/projects/",                               LOGIN, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),  # noqa: E501
     R("projects/register/", "GET", "/projects/register/",             LOGIN, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200),  # noqa: E501
     R("projects/register/", "POST", "/projects/register/",            LOGIN, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, body={}),  # noqa: E501
