@@ -19,6 +19,8 @@ COMMIT, TREE = 1, 2
 _NAMES = {COMMIT: b"commit", TREE: b"tree"}
 _STORED = struct.Struct("<BHH")
 _ADLER = struct.Struct(">I")
+# two header bytes, the zlib header (78 01), a final stored block's header: length, ~length
+_SMALL = struct.Struct("<BB2sBHH")
 _sha1 = hashlib.sha1
 
 
@@ -56,6 +58,11 @@ def zlib_stored(data: bytes) -> bytes:
 def entry(kind: int, body: bytes) -> bytes:
     """The pack entry of an object: type and size header, then the zlib stream."""
     size = len(body)
+    if 16 <= size < 2048:  # a two-byte header and one stored block: most commits and trees
+        head = _SMALL.pack(
+            0x80 | (kind << 4) | (size & 15), size >> 4, b"\x78\x01", 1, size, size ^ 0xFFFF
+        )
+        return b"".join((head, body, _ADLER.pack(zlib.adler32(body))))
     byte = (kind << 4) | (size & 15)
     size >>= 4
     head = bytearray()

@@ -56,6 +56,11 @@ def _seeker(names: set[bytes]) -> re.Pattern[bytes]:
     return re.compile(rb"(?:[0-7]+ [^\0]+\0.{20})*?([0-7]+) (" + wanted + rb")\0.{20}", re.DOTALL)
 
 
+def _mentions(names: set[bytes]):
+    """A quick test (a substring search, in C): may a tree's body hold one of `names`?"""
+    return re.compile(b"|".join(re.escape(n) for n in sorted(names))).search
+
+
 class _Trees:
     """Filters trees by the literal patterns; caches by (folder, original tree id)."""
 
@@ -68,9 +73,9 @@ class _Trees:
             for i in range(len(parts) - 1):
                 deeper.setdefault(parts[:i], set()).add(parts[i].encode())
         self.folders = sorted({f for f in deeper if f} | {f for f in whole if f})
-        # folder -> (names dropped there, every name to look at, the seeker's match)
+        # folder -> (names dropped there, "may the tree hold one of its names", the seeker)
         self.plan = {
-            f: (whole.get(f, set()), names, _seeker(names).match)
+            f: (whole.get(f, set()), _mentions(names), _seeker(names).match)
             for f in {*whole, *deeper}
             for names in [whole.get(f, set()) | deeper.get(f, set())]
         }
@@ -84,9 +89,9 @@ class _Trees:
             return self.cache[key]
         if folder not in self.plan:  # no exclusions at all (only authors are mapped)
             return oid
-        drop, names, seek = self.plan[folder]
+        drop, mentions, seek = self.plan[folder]
         parts, changed, kept_from = [], False, 0
-        if any(name in body for name in names):  # else nothing to do here: the common case
+        if mentions(body):  # else nothing to do here: the common case
             pos = 0
             while (m := seek(body, pos)) is not None:  # only the entries named in `names`
                 name, start, end = m.group(2), m.start(1), m.end()
@@ -137,18 +142,23 @@ def rewrite_trees(
     git.validate_ref(ref)
     if tip in parents:
         return RewriteResult(parents[tip], {})
-    revs = git.run(
-        ["rev-list", "--reverse", "--topo-order", tip, *(f"^{s}" for s in exclude)],
+    # `commit <sha>` then its tree id, oldest first: the trees are then read by id (reading
+    # `<sha>^{tree}` would parse every commit twice).
+    listed = git.run(
+        ["rev-list", "--reverse", "--topo-order", "--format=%T", tip, *(f"^{s}" for s in exclude)],
         repo=repo,
         timeout=timeout,
-    ).stdout.split()
+    ).stdout.split(b"\n")
+    revs, roots = [line[7:] for line in listed[0:-1:2]], listed[1::2]
     if not revs:
         return RewriteResult(parents.get(tip), {})
+    if len(roots) != len(revs) or not all(line.startswith(b"commit ") for line in listed[0:-1:2]):
+        raise RewriteError("unexpected git rev-list output")
     trees = _Trees(patterns)
     folders = [b":" + "/".join(f).encode() for f in trees.folders]
     requests = b"".join(
-        b"".join([sha, b"\n", sha, b"^{tree}\n", *(sha + f + b"\n" for f in folders)])
-        for sha in revs
+        b"".join([sha, b"\n", root, b"\n", *(root + f + b"\n" for f in folders)])
+        for sha, root in zip(revs, roots, strict=True)
     )
     copier = _Copier(trees, len(folders), parents, rules, fallback_parent)
     with git.repo_lock(repo):
@@ -158,7 +168,7 @@ def rewrite_trees(
                          timeout=timeout, lock=False) as source,
         ):  # fmt: skip
             commits = packfile.PackStream(sink.stdin, len(revs))
-            copier.run(revs, packfile.Batch(source.stdout), commits)
+            copier.run(revs, roots, packfile.Batch(source.stdout), commits)
             commits.finish()
         if trees.objects:
             git.run(["index-pack", "--stdin"], repo=repo, input=packfile.pack(trees.objects),
@@ -178,20 +188,19 @@ class _Copier:
         self.idents: dict[bytes, bytes] = {}  # `author|committer Name <email>` -> mapped
         self.empty_written = False
 
-    def run(self, revs: list[bytes], batch: packfile.Batch, out: packfile.PackStream) -> None:
+    def run(self, revs, roots, batch: packfile.Batch, out: packfile.PackStream) -> None:
         readline, read, add = batch.readline, batch.read, out.add
         filter_root, new = self.trees.filter, self.new
         entry, digest = packfile.entry, packfile.digest
-        for sha in revs:
+        for sha, root_hex in zip(revs, roots, strict=True):
             kind, commit = _object(readline, read)
             tree_kind, root = _object(readline, read)
             if kind != b"commit" or tree_kind != b"tree":
                 raise RewriteError(f"{sha.decode()} is not a commit")
             subtrees = self._subtrees(batch) if self.n_folders else None
             head, _, message = commit.partition(b"\n\n")
-            lines = head.split(b"\n")
-            tree = filter_root((), unhexlify(lines[0][5:]), root, subtrees)
-            body = self._commit(sha, tree, lines, message)
+            tree = filter_root((), unhexlify(root_hex), root, subtrees)
+            body = self._commit(sha, tree, head.split(b"\n"), message)
             new[sha] = hexlify(digest(COMMIT, body))
             add(entry(COMMIT, body))
 
@@ -209,32 +218,43 @@ class _Copier:
             self.empty_written = True
         out = [b"tree " + (hexlify(tree) if tree else EMPTY_TREE_HEX)]
         seen: list[bytes] = []
+        i, n = 1, len(lines)
+        while i < n and lines[i].startswith(b"parent "):
+            line = b"parent " + (self.new.get(lines[i][7:]) or self._parent(lines[i][7:]))
+            if line not in seen:
+                seen.append(line)
+            i += 1
+        out += seen
+        if (
+            n - i == 2
+            and lines[i].startswith(b"author ")
+            and lines[i + 1].startswith(b"committer ")
+        ):
+            out += (self._ident(lines[i]), self._ident(lines[i + 1]))  # the common case
+        else:
+            self._headers(lines[i:], out)
+        return b"\n".join(out) + b"\n\n" + add_trailer(message, sha.decode())
+
+    def _headers(self, lines: list[bytes], out: list[bytes]) -> None:
+        """The headers after the parents: identities mapped, encoding kept, signatures (and
+        their continuation lines) dropped."""
         skip = False
-        for line in lines[1:]:
+        for line in lines:
             if skip and line.startswith(b" "):
                 continue
             skip = False
-            if line.startswith(b"parent "):
-                mapped = self._parent(line[7:])
-                if mapped not in seen:
-                    seen.append(mapped)
-            elif line.startswith((b"author ", b"committer ")):
+            if line.startswith((b"author ", b"committer ")):
                 out.append(self._ident(line))
             elif line.startswith(b"encoding "):
                 out.append(line)
             elif line.split(b" ", 1)[0] in _DROP_HEADERS:
                 skip = True
-        if seen:
-            out[1:1] = [b"parent " + p for p in seen]
-        return b"\n".join(out) + b"\n\n" + add_trailer(message, sha.decode())
 
     def _parent(self, p: bytes) -> bytes:
-        mapped = self.new.get(p)
+        found = self.parents.get(p.decode())
+        mapped = found.encode() if found else self.fallback
         if mapped is None:
-            found = self.parents.get(p.decode())
-            mapped = found.encode() if found else self.fallback
-            if mapped is None:
-                raise RewriteError(f"parent {p.decode()} has no public copy")
+            raise RewriteError(f"parent {p.decode()} has no public copy")
         return mapped
 
     def _ident(self, line: bytes) -> bytes:

@@ -55,7 +55,7 @@ def add_trailer(message: bytes, sha: str, key: bytes = TRAILER_KEY) -> bytes:
     if not body:
         return line + b"\n"
     head, sep, last = body.rpartition(b"\n\n")
-    if sep and all(_TRAILER_LINE.match(x) for x in last.split(b"\n")):
+    if sep and b": " in last and all(_TRAILER_LINE.match(x) for x in last.split(b"\n")):
         return body + b"\n" + line + b"\n"
     return body + b"\n\n" + line + b"\n"
 

@@ -1,0 +1,64 @@
+"""gunicorn serving the service on a free loopback port, for the load benchmarks and tests.
+
+The server gets the caller's environment plus `env` (a benchmark passes `ctx.subprocess_env()`,
+which points DATABASE_URL at the scratch database); DEBUG is off, as in production (Django
+would otherwise keep every query in memory). Started and stopped by the caller (a context
+manager), never left running: the process group is terminated on the way out.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], *, workers: int = 2, log: Path | None = None,
+             timeout: float = 60.0):  # fmt: skip
+    """Yields the base URL (`http://127.0.0.1:<port>`) once the server accepts connections."""
+    port = free_port()
+    child_env = {**os.environ, **env, "DJANGO_DEBUG": "false"}
+    child_env.setdefault("PYTHONPATH", str(ROOT))
+    out = log.open("ab") if log else subprocess.DEVNULL
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind",
+         f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "sync",
+         "--log-level", "warning", "--graceful-timeout", "5"],
+        cwd=ROOT, env=child_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {proc.returncode} (log: {log})")
+            with suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not listen on {port} within {timeout:.0f} s")
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            with suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+        if log:
+            out.close()
