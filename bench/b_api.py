@@ -91,7 +91,7 @@ def _seed_catalogue(n: int):
     description="Catalogue API list, 16 concurrent clients, gunicorn with 2 workers",
 )
 def api_catalogue(ctx: BenchContext):
-    n_projects, total = ctx.size(500, 40), ctx.size(1000, 48)
+    n_projects, total = ctx.size(500, 40), ctx.size(1000, 32)
     token = _seed_catalogue(n_projects)
     headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
     path = "/api/v1/projects/"
@@ -123,7 +123,7 @@ def webhook_p95(ctx: BenchContext):
 
     from projects.models import Project
 
-    size = ctx.size(2000, 200)
+    size = ctx.size(2000, 120)
     projects = [
         Project.objects.create(gitlab_id=800_000 + i, path=f"hooks/p{i}", name=f"hooks-{i}",
                                web_url=f"http://gitlab.example/hooks/p{i}",
