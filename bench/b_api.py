@@ -91,7 +91,7 @@ def _seed_catalogue(n: int):
     description="Catalogue API list, 16 concurrent clients, gunicorn with 2 workers",
 )
 def api_catalogue(ctx: BenchContext):
-    n_projects, total = ctx.size(500, 40), ctx.size(1000, 32)
+    n_projects, total = ctx.size(500, 40), ctx.size(400, 32)
     token = _seed_catalogue(n_projects)
     headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
     path = "/api/v1/projects/"
