@@ -1,4 +1,4 @@
-"""The service's HTTP endpoints under load, served by gunicorn (2 sync workers, DEBUG off) on a
+"""The service's HTTP endpoints under load, served by gunicorn (sync workers, DEBUG off) on a
 free loopback port against the run's scratch database (`ctx.subprocess_env()`): the catalogue
 API list (`api_catalogue_rps`) and the GitLab webhook receiver (`webhook_p95_ms`). Every load
 is bounded: a fixed number of requests, each with a timeout, and only to 127.0.0.1."""
@@ -138,8 +138,11 @@ def webhook_p95(ctx: BenchContext):
     broker = settings.CELERY_BROKER_URL if settings.CELERY_BROKER_URL.startswith("redis") else ""
     queue = burst.BrokerQueue(broker) if broker else None
     env = ctx.subprocess_env(**SERVER, CELERY_BROKER_URL=broker or "memory://")
+    # SQLite takes one writer at a time: more worker processes only queue on its file lock.
+    workers = _server.HOOK_WORKERS if ctx.db_kind == "postgresql" else 2
     try:
-        with _server.gunicorn(env, workers=2, log=ctx.scratch_dir / "gunicorn-hooks.log") as url:
+        with _server.gunicorn(env, workers=workers,
+                              log=ctx.scratch_dir / "gunicorn-hooks.log") as url:  # fmt: skip
             burst.warm_up(url, targets[0])
             t0 = time.perf_counter()
             results = burst.run_in_subprocess(url, deliveries, concurrency=8)
@@ -158,7 +161,7 @@ def webhook_p95(ctx: BenchContext):
         by_kind.setdefault(d.kind, []).append(r.seconds)
     return ctx.figure(
         round(1000 * percentile(seconds, 95), 1),
-        params={"deliveries": size, "concurrency": 8, "workers": 2,
+        params={"deliveries": size, "concurrency": 8, "workers": workers,
                 "p50_ms": round(1000 * statistics.median(seconds), 1),
                 "max_ms": round(1000 * seconds[-1], 1),
                 "p95_ms_by_kind": {k: round(1000 * percentile(v, 95), 1)

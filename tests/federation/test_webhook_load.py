@@ -3,7 +3,7 @@
 payload shape, real X-Gitlab-Token and X-Gitlab-Event-UUID headers, 10% replays of a delivery
 id, 5% wrong or missing tokens).
 
-With PostgreSQL and a broker (CI) the server is gunicorn (2 workers, as deployed) on the test
+With PostgreSQL and a broker (CI) the server is gunicorn (4 sync workers) on the test
 database, the burst is the full 2,000 deliveries, 8 at a time, and the queued work is read
 back from the real broker. Without them (plain `make test` on SQLite) the server is Django's
 live server thread, the burst smaller and sent one at a time (the live server shares the
@@ -69,7 +69,9 @@ def test_a_burst_of_push_deliveries(request, tmp_path):
         env = {"DATABASE_URL": database_url(connection.settings_dict),
                "CELERY_BROKER_URL": settings.CELERY_BROKER_URL, "DATABASE_CONN_MAX_AGE": "60"}  # fmt: skip
         try:
-            with _server.gunicorn(env, workers=2, log=tmp_path / "gunicorn.log") as url:
+            with _server.gunicorn(
+                env, workers=_server.HOOK_WORKERS, log=tmp_path / "gunicorn.log"
+            ) as url:
                 assert urlparse(url).hostname == "127.0.0.1"
                 warm = burst.warm_up(url, warm_target)
                 assert [r.status for r in warm] == [202] * len(warm), warm
