@@ -23,6 +23,25 @@ ROOT = Path(__file__).resolve().parents[1]
 HOOK_WORKERS = 4
 
 
+def workers_cpu_s(base_url: str) -> float:
+    """CPU seconds (user + system) used so far by the worker processes of the gunicorn serving
+    `base_url` (started by `gunicorn()` below; read from /proc, 0.0 where it is unavailable)."""
+    master = _MASTERS.get(base_url)
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        kids = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        total = 0
+        for pid in kids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        return total / tick
+    except (OSError, ValueError, TypeError):
+        return 0.0
+
+
+_MASTERS: dict[str, int] = {}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -53,8 +72,10 @@ def gunicorn(env: dict[str, str], *, workers: int = 2, log: Path | None = None,
             if time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn did not listen on {port} within {timeout:.0f} s")
             time.sleep(0.1)
+        _MASTERS[f"http://127.0.0.1:{port}"] = proc.pid
         yield f"http://127.0.0.1:{port}"
     finally:
+        _MASTERS.pop(f"http://127.0.0.1:{port}", None)
         with suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
         try:

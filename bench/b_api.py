@@ -144,9 +144,10 @@ def webhook_p95(ctx: BenchContext):
         with _server.gunicorn(env, workers=workers,
                               log=ctx.scratch_dir / "gunicorn-hooks.log") as url:  # fmt: skip
             burst.warm_up(url, targets[0])
-            t0 = time.perf_counter()
-            results = burst.run_in_subprocess(url, deliveries, concurrency=8)
+            cpu0, t0 = _server.workers_cpu_s(url), time.perf_counter()
+            results = burst.run_in_subprocess(url, deliveries, concurrency=burst.SENDERS)
             elapsed = time.perf_counter() - t0
+            cpu = _server.workers_cpu_s(url) - cpu0
         if queue is not None:
             queue.tasks()
     finally:
@@ -161,11 +162,12 @@ def webhook_p95(ctx: BenchContext):
         by_kind.setdefault(d.kind, []).append(r.seconds)
     return ctx.figure(
         round(1000 * percentile(seconds, 95), 1),
-        params={"deliveries": size, "concurrency": 8, "workers": workers,
+        params={"deliveries": size, "concurrency": burst.SENDERS, "workers": workers,
                 "p50_ms": round(1000 * statistics.median(seconds), 1),
                 "max_ms": round(1000 * seconds[-1], 1),
                 "p95_ms_by_kind": {k: round(1000 * percentile(v, 95), 1)
                                    for k, v in sorted(by_kind.items())},
                 "deliveries_per_s": round(size / elapsed, 1),
+                "worker_cpu_ms_per_delivery": round(1000 * cpu / size, 2),
                 "broker": "redis" if broker else "memory://"},
     )  # fmt: skip

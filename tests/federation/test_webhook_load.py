@@ -4,7 +4,7 @@ payload shape, real X-Gitlab-Token and X-Gitlab-Event-UUID headers, 10% replays 
 id, 5% wrong or missing tokens).
 
 With PostgreSQL and a broker (CI) the server is gunicorn (4 sync workers) on the test
-database, the burst is the full 2,000 deliveries, 8 at a time, and the queued work is read
+database, the burst is the full 2,000 deliveries, 4 at a time (one per worker), and the queued work is read
 back from the real broker. Without them (plain `make test` on SQLite) the server is Django's
 live server thread, the burst smaller and sent one at a time (the live server shares the
 in-memory database's one connection between its request threads, safe only when they take
@@ -75,7 +75,7 @@ def test_a_burst_of_push_deliveries(request, tmp_path):
                 assert urlparse(url).hostname == "127.0.0.1"
                 warm = burst.warm_up(url, warm_target)
                 assert [r.status for r in warm] == [202] * len(warm), warm
-                results = burst.run_in_subprocess(url, deliveries, concurrency=8)
+                results = burst.run_in_subprocess(url, deliveries, concurrency=burst.SENDERS)
             queued = [(a, k) for task, a, k in queue.tasks() if task == SYNC]
             queued = [(a, k) for a, k in queued if a[0] != warm_project.pk]
         finally:
