@@ -18,7 +18,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# The webhook receiver mostly waits on the database's commit and the broker: 2 sync workers per
+# The webhook receiver also waits on the database's commit and the broker: 2 sync workers per
 # core (gunicorn's own guidance) keep both cores busy through those waits.
 HOOK_WORKERS = 4
 
