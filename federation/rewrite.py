@@ -3,8 +3,8 @@ implementations makes it.
 
 A copy is the commit with the rules applied (excluded paths dropped, authors and committers
 mapped, an `Internal-Commit: <sha>` trailer added) on the copies of its parents. `copy_history`
-copies `tip ^exclude...` by tree surgery (federation.packrewrite: one rev-list, one cat-file,
-one index-pack) when every exclusion is a literal path, else with one fast-export and one
+copies `tip ^exclude...` by tree surgery (federation.packrewrite: rev-list, then cat-file and
+index-pack streaming beside the Python work) when every exclusion is a literal path, else with one fast-export and one
 fast-import (federation.fastexport); both give the same shas. Blobs are never copied: the
 copies share them with the originals in the same bare repository.
 
@@ -55,7 +55,7 @@ def add_trailer(message: bytes, sha: str, key: bytes = TRAILER_KEY) -> bytes:
     if not body:
         return line + b"\n"
     head, sep, last = body.rpartition(b"\n\n")
-    if sep and all(_TRAILER_LINE.match(x) for x in last.split(b"\n")):
+    if sep and b": " in last and all(_TRAILER_LINE.match(x) for x in last.split(b"\n")):
         return body + b"\n" + line + b"\n"
     return body + b"\n\n" + line + b"\n"
 
