@@ -8,7 +8,8 @@ database, the burst is the full 2,000 deliveries, 4 at a time (one per worker), 
 back from the real broker. Without them (plain `make test` on SQLite) the server is Django's
 live server thread, the burst smaller and sent one at a time (the live server shares the
 in-memory database's one connection between its request threads, safe only when they take
-turns), and the queued syncs are recorded in-process.
+turns), and the queued syncs are recorded in-process. The endpoint's p95 is printed; its target
+(<= 50 ms) is checked by `make bench` (`webhook_p95_ms`), not by this test.
 """
 
 import threading
@@ -27,7 +28,6 @@ from federation.models import WebhookDelivery
 from tests.factories import ProjectFactory
 from tests.fixtures.services import IN_CI, reachable
 
-P95_LIMIT_S = 0.050
 SYNC = "federation.tasks.sync_project"
 
 
@@ -115,8 +115,7 @@ def test_a_burst_of_push_deliveries(request, tmp_path):
     assert Counter(args[0] for args, _ in queued) == expected
     assert all(kwargs == {"trigger": "push"} for _, kwargs in queued)
 
+    # The latency is measured, not gated: the target (p95 <= 50 ms) is the `webhook_p95_ms`
+    # figure of `make bench`, next to the load it was measured under. Here it is only reported.
     seconds = sorted(r.seconds for r in results)
-    p95 = percentile(seconds, 95)
-    assert p95 < P95_LIMIT_S, (
-        f"p95 {p95 * 1000:.1f} ms over {size} deliveries (max {seconds[-1] * 1000:.0f} ms)"
-    )
+    print(f"webhook burst: p95 {percentile(seconds, 95) * 1000:.1f} ms over {size} deliveries")
