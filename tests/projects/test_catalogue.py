@@ -151,3 +151,19 @@ def test_edit_page_shows_field_errors(world, client):
     response = client.post(url, {"summary": "x", "license": "Not A License", "sharing": "internal"})
     assert response.status_code == 200
     assert b'data-testid="error-license"' in response.content
+
+
+def test_the_catalogue_api_asks_a_fixed_number_of_queries(django_assert_max_num_queries):
+    """A page of projects costs the same few queries however many projects it lists (no query
+    per project for its owner)."""
+    teams = [team_ensure_path(path=f"Lab/T{i}") for i in range(3)]
+    for i in range(12):
+        ProjectFactory(gitlab_id=9000 + i, owner=teams[i % 3])
+    client = APIClient()
+    client.force_authenticate(UserFactory(username="cat-admin", roles=[OSPO_ADMIN]))
+    with django_assert_max_num_queries(12):
+        response = client.get("/api/v1/projects/")
+    assert response.status_code == 200
+    assert response.data["count"] == 12
+    owners = {row["path"]: row["owner_team"] for row in response.data["results"]}
+    assert set(owners.values()) == {"Lab/T0", "Lab/T1", "Lab/T2"}
