@@ -134,7 +134,14 @@ class Change(models.Model):
     lines_removed = models.PositiveIntegerField(default=0, help_text="Authored lines only.")
     vendored_lines = models.PositiveIntegerField(default=0)
     files_changed = models.PositiveIntegerField(default=0)
-    patch_id = models.CharField(max_length=40, blank=True)
+    patch_id = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="git patch-id --stable; computed only when the numstat signature needs it.",
+    )
+    numstat_sig = models.CharField(
+        max_length=40, blank=True, help_text="Hash of the per-file numstat (signatures.py)."
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ELIGIBLE)
     duplicate_of = models.ForeignKey(
         "self",
@@ -162,6 +169,7 @@ class Change(models.Model):
         indexes = [
             models.Index(fields=["project", "landed_on"]),
             models.Index(fields=["patch_id"]),
+            models.Index(fields=["numstat_sig"], name="change_numstat_sig"),
             models.Index(fields=["author_identity", "landed_on"]),
         ]
 
@@ -273,6 +281,9 @@ class IngestState(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="ingest_states")
     source = models.CharField(max_length=16, default="gitlab")
     tip = models.CharField(max_length=40, blank=True)
+    repo = models.CharField(
+        max_length=500, blank=True, help_text="The git directory last read (for patch ids)."
+    )
     commits_read = models.PositiveIntegerField(default=0, help_text="In the last run.")
     changes_created = models.PositiveIntegerField(default=0, help_text="In the last run.")
     attributes = models.JSONField(
