@@ -221,14 +221,18 @@ def _load_awards(ctx: BenchContext, people: int, awards: int) -> None:
         "change_id", "person_id", "kind", "seq", "points", "change_count", "policy_id",
         "landed_on", "project_id", "from_team_id", "to_team_id", "facts", "reason", "created_at",
     ], award_rows)  # fmt: skip
-    from incentives.models import PersonMonth
+    from incentives.models import PersonMonth, TeamProjectMonth
     from incentives.rollup import rollup_refresh
 
     with transaction.atomic():
-        rollup_refresh(touched=[(p, d) for p in person_ids for d in (START, dt.date(2024, 12, 31))])
+        ends = (START, dt.date(2024, 12, 31))
+        rollup_refresh(
+            touched=[(p, d, projects[0]) for p in person_ids for d in ends]
+            + [(person_ids[0], d, p) for p in projects for d in ends]
+        )
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
-            for model in (Award, PersonMonth):  # as autovacuum would
+            for model in (Award, PersonMonth, TeamProjectMonth):  # as autovacuum would
                 cur.execute(f"VACUUM ANALYZE {model._meta.db_table}")
 
 

@@ -386,3 +386,46 @@ class PersonMonth(models.Model):
 
     def __str__(self):
         return f"{self.person_id} {self.month:%Y-%m}: {self.points}"
+
+
+class TeamProjectMonth(models.Model):
+    """Rollup of the ledger by contributor team, project and owner team per month, quarter and
+    year, kept current by every ledger write (incentives.rollup). Team and project boards read
+    whole periods from here (sums, and the distinct projects / teams behind them)."""
+
+    span = models.CharField(max_length=1, choices=PersonMonth.Span.choices)
+    month = models.DateField(help_text="First day of the month, quarter or year (local).")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
+    from_team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    to_team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    points = models.DecimalField(max_digits=14, decimal_places=2)
+    changes = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["span", "month"],
+                include=["project", "from_team", "to_team", "points", "changes"],
+                name="team_project_span_cover",
+            ),
+            models.Index(fields=["project", "month"], name="team_project_project"),
+        ]
+
+    def __str__(self):
+        return f"{self.from_team_id}->{self.project_id} {self.month:%Y-%m}: {self.points}"
