@@ -35,6 +35,7 @@ class Dedup:
                 Change.objects.filter(
                     patch_id__in=ids[i : i + CHUNK], status=Change.Status.ELIGIBLE
                 )
+                .exclude(patch_id="")  # the partial index's condition
                 .order_by("landed_at", "id")
                 .values_list(
                     "patch_id",

@@ -149,6 +149,7 @@ class Change(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="duplicates",
+        db_index=False,  # a partial index below: almost every change has none
     )
     reverts_sha = models.CharField(max_length=40, blank=True)
     reverted_by = models.ForeignKey(
@@ -157,6 +158,7 @@ class Change(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # a partial index below
     )
     flags = models.JSONField(default=list, blank=True)
     ingested_at = models.DateTimeField(auto_now_add=True)
@@ -168,8 +170,19 @@ class Change(models.Model):
         ]
         indexes = [
             models.Index(fields=["project", "landed_on"]),
-            models.Index(fields=["patch_id"]),
+            # partial: most changes need no patch id, have no duplicate and are not reverted
+            models.Index(fields=["patch_id"], name="change_patch_id", condition=~Q(patch_id="")),
             models.Index(fields=["numstat_sig"], name="change_numstat_sig"),
+            models.Index(
+                fields=["duplicate_of"],
+                name="change_duplicate_of",
+                condition=Q(duplicate_of__isnull=False),
+            ),
+            models.Index(
+                fields=["reverted_by"],
+                name="change_reverted_by",
+                condition=Q(reverted_by__isnull=False),
+            ),
             models.Index(fields=["author_identity", "landed_on"]),
         ]
 
