@@ -280,7 +280,12 @@ class Award(models.Model):
                 name="award_period_cover",
             ),
             models.Index(fields=["person", "landed_on"], name="award_person_day"),
-            models.Index(fields=["project", "landed_on"], name="award_project_day"),
+            # covering: the distinct people of a page of projects is an index-only scan
+            models.Index(
+                fields=["project", "landed_on"],
+                include=["person", "change_count"],
+                name="award_project_cover",
+            ),
             models.Index(fields=["from_team", "landed_on"], name="award_team_day"),
         ]
 
