@@ -55,13 +55,13 @@ def award_new_changes(project, changes, who, now, report) -> int:
     org = OrgIndex(person_ids=people, project_ids=[project.id])
     scorer = Scorer(org, book, context_for(project, inputs, book))
     report.lap("scoring setup")
-    touched: list[tuple[int, dt.date]] = []
+    touched: list[tuple[int, dt.date, int]] = []
 
     def rows():
         for ci in inputs:
             for d in scorer.score(ci):
                 if d.change_count:
-                    touched.append((d.person_id, d.landed_on))
+                    touched.append((d.person_id, d.landed_on, d.project_id))
                     yield award_tuple(d, now)
 
     written = insert(Award, AWARD_COLUMNS, rows())

@@ -4,11 +4,21 @@ A change whose `git patch-id --stable` was already counted is stored as a duplic
 first one: within a project (any source: the GitLab project and its GitHub mirror, any branch,
 rebased or cherry-picked), and across projects when the same person authored both (a port).
 Two different people's identical patches in different projects both count.
+
+Patch ids are computed only where they can matter (`assign_patch_ids`): a change whose numstat
+signature is unique among eligible changes cannot share its patch id with any of them.
 """
 
 from __future__ import annotations
 
-from incentives.models import Change
+import logging
+from collections import Counter
+from pathlib import Path
+
+from incentives import patchids
+from incentives.models import Change, IngestState
+
+log = logging.getLogger(__name__)
 
 CHUNK = 2000
 
@@ -25,6 +35,7 @@ class Dedup:
                 Change.objects.filter(
                     patch_id__in=ids[i : i + CHUNK], status=Change.Status.ELIGIBLE
                 )
+                .exclude(patch_id="")  # the partial index's condition
                 .order_by("landed_at", "id")
                 .values_list(
                     "patch_id",
@@ -53,3 +64,70 @@ class Dedup:
             return first
         self.batch[patch_id] = change_id
         return None
+
+
+def assign_patch_ids(*, project_id: int, source: str, repo, changes, timeout=None) -> int:
+    """Give a real patch id to each new eligible change in `changes` (objects with `.sha`,
+    `.numstat_sig`, `.needs_patch_id`, `.patch_id`) that may share it with another eligible
+    change: its signature collides in the batch or with a stored change, or its numstat may
+    hide a rename (signatures.py). A colliding stored change that has no patch id yet gets one
+    too (from this repository if it has the commit, else from the one its ingest last read).
+    Returns how many patch ids were computed."""
+    if not changes:
+        return 0
+    counts = Counter(ch.numstat_sig for ch in changes)
+    legacy = (
+        Change.objects.filter(status=Change.Status.ELIGIBLE, numstat_sig="")
+        .exclude(patch_id="")
+        .exists()
+    )
+    stored = _stored_by_signature(sorted(counts)) if not legacy else {}
+    need = [
+        ch
+        for ch in changes
+        if legacy or ch.needs_patch_id or counts[ch.numstat_sig] > 1 or ch.numstat_sig in stored
+    ]
+    found = patchids.patch_ids_of(repo, [ch.sha for ch in need], timeout=timeout)
+    for ch in need:
+        ch.patch_id = found.get(ch.sha, "")
+    lacking = [row for rows in stored.values() for row in rows if not row[4]]
+    return len(need) + _fill_stored(project_id, source, repo, lacking, timeout)
+
+
+def _stored_by_signature(sigs: list[str]) -> dict[str, list[tuple]]:
+    """{signature: [(id, project id, source, sha, patch id)]} of stored eligible changes."""
+    out: dict[str, list[tuple]] = {}
+    if not sigs or not Change.objects.exclude(numstat_sig="").exists():
+        return out
+    for i in range(0, len(sigs), CHUNK):
+        rows = Change.objects.filter(
+            numstat_sig__in=sigs[i : i + CHUNK], status=Change.Status.ELIGIBLE
+        ).values_list("numstat_sig", "id", "project_id", "source", "sha", "patch_id")
+        for sig, *row in rows:
+            out.setdefault(sig, []).append(tuple(row))
+    return out
+
+
+def _fill_stored(project_id, source, repo, rows, timeout) -> int:
+    """Compute and store the patch ids of stored changes that did not need one until now."""
+    if not rows:
+        return 0
+    found = patchids.patch_ids_of(repo, [r[3] for r in rows], timeout=timeout)
+    elsewhere: dict[tuple, list] = {}
+    for row in rows:
+        if row[3] not in found and (row[1], row[2]) != (project_id, source):
+            elsewhere.setdefault((row[1], row[2]), []).append(row[3])
+    for (other_project, other_source), shas in elsewhere.items():
+        other = (
+            IngestState.objects.filter(project_id=other_project, source=other_source)
+            .values_list("repo", flat=True)
+            .first()
+        )
+        if other and Path(other, "HEAD").is_file():
+            found.update(patchids.patch_ids_of(Path(other), shas, timeout=timeout))
+    updates = [Change(id=r[0], patch_id=found[r[3]]) for r in rows if r[3] in found]
+    for r in rows:
+        if r[3] not in found:
+            log.warning("no patch id for stored change %s (%s): its commit is gone", r[0], r[3])
+    Change.objects.bulk_update(updates, ["patch_id"], batch_size=500)
+    return len(updates)

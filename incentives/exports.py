@@ -122,3 +122,20 @@ def awards_csv(person, awards) -> HttpResponse:
             ]
         )
     return csv_response(f"points-{person.email}.csv", header, rows)
+
+
+def identities_csv(suggestions) -> HttpResponse:
+    """The identity-merge suggestions table (admin page), one row per suggestion."""
+    header = ["identity", "identity_kind", "display_name", "person_name", "person_email", "why"]
+    rows = (
+        [
+            s.identity.value,
+            s.identity.kind,
+            s.identity.display_name,
+            s.person.name,
+            s.person.email,
+            "; ".join(s.reasons),
+        ]
+        for s in suggestions
+    )
+    return csv_response("identity-merge-suggestions.csv", header, rows)

@@ -45,6 +45,7 @@ class FileStat:
     path: str  # decoded with surrogateescape, so odd bytes survive
     added: int | None  # None for binary files
     removed: int | None
+    old_path: str | None = None  # the source of a rename (-M), else None
 
 
 @dataclass(slots=True)
@@ -249,13 +250,21 @@ def _numstat(tail: bytes) -> list[FileStat]:
             continue
         added, removed, path = parts
         added = added.lstrip(b"\n")
+        old = None
         if not path and i + 1 < n:  # rename or copy: NUL src NUL dst
-            path = tokens[i + 1]
+            old, path = tokens[i], tokens[i + 1]
             i += 2
         try:
             a = None if added == b"-" else int(added)
             r = None if removed == b"-" else int(removed)
         except ValueError:
             continue
-        files.append(FileStat(path.decode("utf-8", "surrogateescape"), a, r))
+        files.append(
+            FileStat(
+                path.decode("utf-8", "surrogateescape"),
+                a,
+                r,
+                None if old is None else old.decode("utf-8", "surrogateescape"),
+            )
+        )
     return files

@@ -1,7 +1,8 @@
 """Ingest: read what is new on a project's default branch, store Changes, write awards.
 
-One `git log` over the new range (tip ^last ingested tip), one `git log -p | git patch-id`
-in a background thread, two calls to read `.gitattributes`; then a handful of bulk queries.
+One `git log` over the new range (tip ^last ingested tip), two calls to read `.gitattributes`,
+one `git log --no-walk -p | git patch-id` for the few changes whose numstat signature does not
+rule out a shared patch id (dedup.assign_patch_ids); then a handful of bulk queries.
 The whole write happens in one transaction holding the project's IngestState row, so two
 ingests of one project never interleave, and re-ingesting a range changes nothing.
 """
@@ -21,14 +22,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from federation import git
-from incentives import gitlog, patchids
+from incentives import gitlog
 from incentives.awarding import award_new_changes, claw_back_reverts
 from incentives.bulk import dumps, insert, reserve_ids
-from incentives.dedup import Dedup
+from incentives.dedup import Dedup, assign_patch_ids
 from incentives.gitlog import Commit
 from incentives.graph import landing_merges
 from incentives.models import Change, ChangeCoauthor, IngestState
 from incentives.resolve import Who, identities_for
+from incentives.signatures import always_needs_patch_id, numstat_signature
 from incentives.vendored import VendoredPaths, read_attributes
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,7 @@ class IngestReport:
     flagged: int = 0
     identities_created: int = 0
     awards_created: int = 0
+    patch_ids: int = 0  # real patch ids computed (new and stored changes)
     clawbacks: int = 0
     seconds: float = 0.0
     timings: dict = field(default_factory=dict)  # phase -> seconds
@@ -71,7 +74,8 @@ class IngestReport:
             f"{self.tip[:10]}: {self.commits_read} commits read ({self.merges} merges, "
             f"{self.already_known} already known), {self.changes_created} changes stored "
             f"[{by_status}], {self.flagged} flagged, {self.awards_created} awards, "
-            f"{self.clawbacks} revert claw-backs, {self.identities_created} new identities "
+            f"{self.clawbacks} revert claw-backs, {self.identities_created} new identities, "
+            f"{self.patch_ids} patch ids "
             f"in {self.seconds:.2f}s"
         )
 
@@ -142,7 +146,6 @@ def ingest(
             return report
         first = not state.tip
         exclude = [state.tip] if old_exists and not full else []
-        pending_ids = patchids.patch_ids_async(path, tip, exclude, timeout=timeout)
         commits = list(gitlog.read_commits(path, tip, exclude, timeout=timeout))
         report.lap("git log")
         # .gitattributes are read at the tip unless the new commits cannot have changed them
@@ -150,8 +153,9 @@ def ingest(
             state.attributes = {"tip": tip, "files": read_attributes(path, tip, timeout=timeout)}
         vendored = VendoredPaths.from_files(state.attributes["files"])
         report.lap("attributes")
-        _store(project, source, commits, tip, first, seen_at, vendored, pending_ids, report)
+        _store(project, source, commits, tip, first, seen_at, vendored, report, path, timeout)
         state.tip = tip
+        state.repo = str(path.resolve())
         state.commits_read = report.commits_read
         state.changes_created = report.changes_created
         state.save()
@@ -187,18 +191,24 @@ class NewChange:
     removed: int = 0
     vendored: int = 0
     patch_id: str = ""
+    numstat_sig: str = ""
+    needs_patch_id: bool = False
     status: str = Change.Status.ELIGIBLE
     duplicate_of: int | None = None
     flags: list[str] = field(default_factory=list)
     coauthors: list[str] = field(default_factory=list)
+
+    @property
+    def sha(self) -> str:
+        return self.commit.sha
 
 
 CHANGE_COLUMNS = (
     "id", "project_id", "sha", "source", "subject", "author_identity_id", "author_name",
     "committer_identity_id", "authored_at", "author_utc_offset", "committed_at", "landed_at",
     "landed_on", "landing", "merge_sha", "merge_author_identity_id", "merge_committer_identity_id",
-    "lines_added", "lines_removed", "vendored_lines", "files_changed", "patch_id", "status",
-    "duplicate_of_id", "reverts_sha", "reverted_by_id", "flags", "ingested_at",
+    "lines_added", "lines_removed", "vendored_lines", "files_changed", "patch_id", "numstat_sig",
+    "status", "duplicate_of_id", "reverts_sha", "reverted_by_id", "flags", "ingested_at",
 )  # fmt: skip
 
 
@@ -232,7 +242,7 @@ def _identities(plain: list[Commit], merges) -> tuple[dict[str, Who], int]:
     return identities_for(names, create=create)
 
 
-def _store(project, source, commits, tip, first, seen_at, vendored, pending_ids, report):
+def _store(project, source, commits, tip, first, seen_at, vendored, report, repo, timeout):
     tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     report.commits_read = len(commits)
     merges_of = landing_merges(commits, tip)
@@ -245,9 +255,6 @@ def _store(project, source, commits, tip, first, seen_at, vendored, pending_ids,
     landed = {c.sha: _landing(c, merges_of.get(c.sha), first, seen_at) for c in plain}
     plain.sort(key=lambda c: (landed[c.sha][0], c.author_ts, c.sha))
     report.lap("identities")
-    patch_ids = pending_ids.result()
-    report.lap("patch-id wait")
-    dedup = Dedup(project.id, {patch_ids.get(c.sha) for c in plain} - {None})
     ids = reserve_ids(Change, len(plain))
     changes = []
     is_excluded = vendored.is_excluded
@@ -261,7 +268,6 @@ def _store(project, source, commits, tip, first, seen_at, vendored, pending_ids,
             landed_at=landed_at,
             landed_on=landed_at.astimezone(tz).date(),
             landing=landing,
-            patch_id=patch_ids.get(c.sha, ""),
         )
         flags = set(c.flags)
         for f in c.files:
@@ -278,21 +284,15 @@ def _store(project, source, commits, tip, first, seen_at, vendored, pending_ids,
             flags.add("root")
         ch.flags = sorted(flags)
         ch.status = _status(c, ch)
+        ch.numstat_sig = numstat_signature(c.files)
         if ch.status == Change.Status.ELIGIBLE:
-            author = ch.author
-            ch.duplicate_of = dedup.first(
-                change_id=change_id,
-                patch_id=ch.patch_id,
-                identity_id=author.identity_id,
-                person_id=author.person_id,
-            )
-            if ch.duplicate_of is not None:
-                ch.status = Change.Status.DUPLICATE
+            ch.needs_patch_id = always_needs_patch_id(c.files)
         if "Co-authored-by" in c.body or "co-authored-by" in c.body.lower():
             ch.coauthors = list(dict.fromkeys(e for _, e in c.coauthors() if e in who))
         changes.append(ch)
-    now = timezone.now()
     report.lap("changes built")
+    _deduplicate(project, source, repo, changes, report, timeout)
+    now = timezone.now()
     insert(Change, CHANGE_COLUMNS, (_change_row(project, source, ch, who, now) for ch in changes))
     insert(
         ChangeCoauthor,
@@ -309,6 +309,27 @@ def _store(project, source, commits, tip, first, seen_at, vendored, pending_ids,
     report.lap("reverts")
 
 
+def _deduplicate(project, source, repo, changes, report, timeout) -> None:
+    """Patch ids where they can matter, then the same patch is counted once (dedup.py)."""
+    eligible = [ch for ch in changes if ch.status == Change.Status.ELIGIBLE]
+    report.patch_ids = assign_patch_ids(
+        project_id=project.id, source=source, repo=repo, changes=eligible, timeout=timeout
+    )
+    report.lap("patch ids")
+    dedup = Dedup(project.id, {ch.patch_id for ch in eligible} - {""})
+    for ch in eligible:  # in landing order: the first becomes the original
+        author = ch.author
+        ch.duplicate_of = dedup.first(
+            change_id=ch.id,
+            patch_id=ch.patch_id,
+            identity_id=author.identity_id,
+            person_id=author.person_id,
+        )
+        if ch.duplicate_of is not None:
+            ch.status = Change.Status.DUPLICATE
+    report.lap("dedup")
+
+
 def _change_row(project, source, ch: NewChange, who, now) -> tuple:
     c = ch.commit
     merge = ch.merge
@@ -319,7 +340,7 @@ def _change_row(project, source, ch: NewChange, who, now) -> tuple:
         ch.landed_at, ch.landed_on, ch.landing, merge.sha if merge else "",
         _id(who, merge.author_email) if merge else None,
         _id(who, merge.committer_email) if merge else None,
-        ch.added, ch.removed, ch.vendored, len(c.files), ch.patch_id, ch.status,
+        ch.added, ch.removed, ch.vendored, len(c.files), ch.patch_id, ch.numstat_sig, ch.status,
         ch.duplicate_of, c.reverts() or "", None, dumps(ch.flags) if ch.flags else "[]", now,
     )  # fmt: skip
 

@@ -1,8 +1,11 @@
 """Leaderboards, standings, the team-to-team flow and the trend: all aggregated in SQL.
 
-A board is two queries whatever the number of awards or rows: the ranked aggregate of the
-period (with names joined and the page cut in SQL) and the ranks of the same keys in the
-previous period. The covering index `award_period_cover` serves both.
+A board is a few queries whatever the number of awards or rows: the ranked aggregate of the
+period (with names joined and the page cut in SQL), the distinct projects / teams / people of the
+page's keys, and the ranks of the same keys in the previous period. Whole years, quarters and
+months are read from the rollups (PersonMonth for people and teams, TeamProjectMonth for
+projects and the distinct counts of teams and projects); only the days at a period's edges are
+read from Award, through the covering index `award_period_cover`.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from django.db import connection
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
-from incentives.models import Award, PersonMonth
+from incentives.models import Award, PersonMonth, TeamProjectMonth
 from incentives.periods import Period
 from incentives.policies import PolicyBook
 from incentives.rollup import month_end, quarter_end
@@ -124,26 +127,25 @@ def _pieces(period: Period) -> list[tuple[str, dt.date, dt.date]]:
 
 
 def _sources(by: str, team_ids, period: Period) -> tuple[str, list]:
-    """SQL yielding (k, p, n) rows whose sums per k are the period's totals. People boards
-    read whole years, quarters and months from the PersonMonth rollup and only the partial
-    months at the edges from Award."""
+    """SQL yielding (k, p, n) rows whose sums per k are the period's totals. People and team
+    boards read whole years, quarters and months from the PersonMonth rollup (it is kept per
+    person and credited team) and only the partial months at the edges from Award."""
     dim = _DIMENSION[by][0]
     scope, scope_params = _scope(team_ids)
     # only constants and placeholders are interpolated into this SQL
     table = Award._meta.db_table
     award_sql = f"SELECT {dim} AS k, a.points AS p, a.change_count AS n FROM {table} a WHERE a.landed_on >= %s AND a.landed_on <= %s{scope}"  # noqa: S608
-    if by != "person":
-        return award_sql, [period.start, period.end, *scope_params]
+    key = {"person": "r.person_id", "team": "r.from_team_id", "project": "r.project_id"}[by]
     parts, params = [], []
     r_scope, r_params = _scope(team_ids, "r.from_team_id")
-    rollup = PersonMonth._meta.db_table
+    rollup = (TeamProjectMonth if by == "project" else PersonMonth)._meta.db_table
     for kind, start, end in _pieces(period):
         if kind == "d":
             parts.append(award_sql)
             params += [start, end, *scope_params]
         else:
             parts.append(
-                f"SELECT r.person_id AS k, r.points AS p, r.changes AS n FROM {rollup} r WHERE r.span = %s AND r.month >= %s AND r.month <= %s{r_scope}"  # noqa: S608
+                f"SELECT {key} AS k, r.points AS p, r.changes AS n FROM {rollup} r WHERE r.span = %s AND r.month >= %s AND r.month <= %s{r_scope}"  # noqa: S608
             )
             params += [kind, start, end, *r_params]
     return " UNION ALL ".join(parts), params
@@ -175,10 +177,63 @@ def _keys_filter(column: str, keys) -> tuple[str, list]:
     return f" AND ({' OR '.join(parts) or '1 = 0'})", ids
 
 
+_TP, _PM = TeamProjectMonth._meta.db_table, PersonMonth._meta.db_table
+# (board, counted column) -> the rollup holding that pair: (table, key column, value column)
+_PAIR_ROLLUPS = {
+    ("team", "project_id"): (_TP, "r.from_team_id", "r.project_id"),
+    ("team", "to_team_id"): (_TP, "r.from_team_id", "r.to_team_id"),
+    ("team", "person_id"): (_PM, "r.from_team_id", "r.person_id"),
+    ("project", "project_id"): (_TP, "r.project_id", "r.project_id"),
+    ("project", "from_team_id"): (_TP, "r.project_id", "r.from_team_id"),
+}
+
+
+def _pairs(by: str, column: str, period: Period, keys, team_ids) -> tuple[str, list]:
+    """SQL yielding (k, v, n): net cross-team changes of key k with counted value v. Whole
+    pieces of the period come from the rollup holding that pair (if any), the rest from Award."""
+    dim = _DIMENSION[by][0]
+    scope, scope_params = _scope(team_ids)
+    only, key_params = _keys_filter(dim, keys)
+    award = f"SELECT {dim} AS k, a.{column} AS v, a.change_count AS n FROM {Award._meta.db_table} a WHERE a.landed_on >= %s AND a.landed_on <= %s{scope}{only}"  # noqa: S608
+    if (by, column) not in _PAIR_ROLLUPS:  # the people of projects: from Award
+        return award, [period.start, period.end, *scope_params, *key_params]
+    table, k, v = _PAIR_ROLLUPS[(by, column)]
+    r_scope, r_params = _scope(team_ids, "r.from_team_id")
+    r_only, r_keys = _keys_filter(k, keys)
+    parts, params = [], []
+    for kind, start, end in _pieces(period):
+        if kind == "d":
+            parts.append(award)
+            params += [start, end, *scope_params, *key_params]
+        else:
+            parts.append(
+                f"SELECT {k} AS k, {v} AS v, r.changes AS n FROM {table} r WHERE r.span = %s AND r.month >= %s AND r.month <= %s{r_scope}{r_only}"  # noqa: S608
+            )
+            params += [kind, start, end, *r_params, *r_keys]
+    return " UNION ALL ".join(parts), params
+
+
 def _distinct_counts(by: str, period: Period, keys, team_ids) -> dict:
     """{key: (projects, teams, people)}: the distinct projects, other-side teams and people
     with a net positive number of cross-team changes for the key in the period. `keys` None
     means every key (exports), else just the page's keys (an index range per key)."""
+    if by == "person":
+        return _distinct_from_awards(by, period, keys, team_ids)
+    other = "from_team_id" if by == "project" else "to_team_id"
+    parts, params = [], []
+    for slot, column in enumerate(("project_id", other, "person_id")):
+        sql, more = _pairs(by, column, period, keys, team_ids)
+        parts.append(
+            f"SELECT {slot} AS slot, x.k, COUNT(*) AS c FROM (SELECT COALESCE(u.k, -1) AS k, u.v FROM ({sql}) u GROUP BY 1, u.v HAVING SUM(u.n) > 0) x GROUP BY x.k"  # noqa: S608
+        )
+        params += more
+    out: dict = {}
+    for slot, key, count in _run(" UNION ALL ".join(parts), params):
+        out.setdefault(None if key == -1 else key, [0, 0, 0])[slot] = count
+    return {key: tuple(v) for key, v in out.items()}
+
+
+def _distinct_from_awards(by: str, period: Period, keys, team_ids) -> dict:
     dim = _DIMENSION[by][0]
     scope, scope_params = _scope(team_ids)
     only, key_params = _keys_filter(dim, keys)

@@ -117,7 +117,7 @@ def clawback_reverts(pairs: list[tuple], book: PolicyBook) -> int:
             )
     Change.objects.bulk_update(marked, ["reverted_by"])
     Award.objects.bulk_create(rows, ignore_conflicts=True)
-    rollup_refresh(touched=[(r.person_id, r.landed_on) for r in rows])
+    rollup_refresh(touched=[(r.person_id, r.landed_on, r.project_id) for r in rows])
     return len(rows)
 
 
@@ -270,7 +270,7 @@ def awards_recompute(
         rows += _adjust(key, desired.get(key), current.get(key, []), seqs, reason)
     with transaction.atomic():
         Award.objects.bulk_create(rows)
-        rollup_refresh(touched=[(r.person_id, r.landed_on) for r in rows])
+        rollup_refresh(touched=[(r.person_id, r.landed_on, r.project_id) for r in rows])
     report.changes = len({r.change_id for r in rows})
     report.adjustments = len(rows)
     report.points_delta = sum((r.points for r in rows), ZERO)

@@ -135,7 +135,14 @@ class Change(models.Model):
     lines_removed = models.PositiveIntegerField(default=0, help_text="Authored lines only.")
     vendored_lines = models.PositiveIntegerField(default=0)
     files_changed = models.PositiveIntegerField(default=0)
-    patch_id = models.CharField(max_length=40, blank=True)
+    patch_id = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="git patch-id --stable; computed only when the numstat signature needs it.",
+    )
+    numstat_sig = models.CharField(
+        max_length=40, blank=True, help_text="Hash of the per-file numstat (signatures.py)."
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ELIGIBLE)
     duplicate_of = models.ForeignKey(
         "self",
@@ -143,6 +150,7 @@ class Change(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="duplicates",
+        db_index=False,  # a partial index below: almost every change has none
     )
     reverts_sha = models.CharField(max_length=40, blank=True)
     reverted_by = models.ForeignKey(
@@ -151,6 +159,7 @@ class Change(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # a partial index below
     )
     flags = models.JSONField(default=list, blank=True)
     ingested_at = models.DateTimeField(auto_now_add=True)
@@ -162,7 +171,19 @@ class Change(models.Model):
         ]
         indexes = [
             models.Index(fields=["project", "landed_on"]),
-            models.Index(fields=["patch_id"]),
+            # partial: most changes need no patch id, have no duplicate and are not reverted
+            models.Index(fields=["patch_id"], name="change_patch_id", condition=~Q(patch_id="")),
+            models.Index(fields=["numstat_sig"], name="change_numstat_sig"),
+            models.Index(
+                fields=["duplicate_of"],
+                name="change_duplicate_of",
+                condition=Q(duplicate_of__isnull=False),
+            ),
+            models.Index(
+                fields=["reverted_by"],
+                name="change_reverted_by",
+                condition=Q(reverted_by__isnull=False),
+            ),
             models.Index(fields=["author_identity", "landed_on"]),
         ]
 
@@ -260,7 +281,12 @@ class Award(models.Model):
                 name="award_period_cover",
             ),
             models.Index(fields=["person", "landed_on"], name="award_person_day"),
-            models.Index(fields=["project", "landed_on"], name="award_project_day"),
+            # covering: the distinct people of a page of projects is an index-only scan
+            models.Index(
+                fields=["project", "landed_on"],
+                include=["person", "change_count"],
+                name="award_project_cover",
+            ),
             models.Index(fields=["from_team", "landed_on"], name="award_team_day"),
         ]
 
@@ -274,6 +300,9 @@ class IngestState(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="ingest_states")
     source = models.CharField(max_length=16, default="gitlab")
     tip = models.CharField(max_length=40, blank=True)
+    repo = models.CharField(
+        max_length=500, blank=True, help_text="The git directory last read (for patch ids)."
+    )
     commits_read = models.PositiveIntegerField(default=0, help_text="In the last run.")
     changes_created = models.PositiveIntegerField(default=0, help_text="In the last run.")
     attributes = models.JSONField(
@@ -376,3 +405,46 @@ class PersonMonth(models.Model):
 
     def __str__(self):
         return f"{self.person_id} {self.month:%Y-%m}: {self.points}"
+
+
+class TeamProjectMonth(models.Model):
+    """Rollup of the ledger by contributor team, project and owner team per month, quarter and
+    year, kept current by every ledger write (incentives.rollup). Team and project boards read
+    whole periods from here (sums, and the distinct projects / teams behind them)."""
+
+    span = models.CharField(max_length=1, choices=PersonMonth.Span.choices)
+    month = models.DateField(help_text="First day of the month, quarter or year (local).")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
+    from_team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    to_team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    points = models.DecimalField(max_digits=14, decimal_places=2)
+    changes = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["span", "month"],
+                include=["project", "from_team", "to_team", "points", "changes"],
+                name="team_project_span_cover",
+            ),
+            models.Index(fields=["project", "month"], name="team_project_project"),
+        ]
+
+    def __str__(self):
+        return f"{self.from_team_id}->{self.project_id} {self.month:%Y-%m}: {self.points}"

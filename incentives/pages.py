@@ -106,6 +106,8 @@ class IdentityMergesView(RoleRequiredMixin, View):
     template_name = "incentives/identities.html"
 
     def get(self, request):
+        if request.GET.get("format") == "csv":
+            return exports.identities_csv(identity_merge_suggestions())
         ctx = {
             "suggestions": identity_merge_suggestions(),
             "settings": IncentiveSettings.load(),

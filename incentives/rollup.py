@@ -1,7 +1,9 @@
-"""The per-person monthly rollup of the ledger (PersonMonth), refreshed after ledger writes.
+"""The rollups of the ledger, refreshed after ledger writes: PersonMonth (per person and credited
+team) and TeamProjectMonth (per project, contributor team and owner team), each by month,
+quarter and year.
 
-A refresh recomputes the rows of the given people for the months touched, straight from Award,
-so it is always exactly the ledger's sum whatever wrote to it.
+A refresh recomputes the rows of the given people (and projects) for the years touched,
+straight from Award, so it is always exactly the ledger's sum whatever wrote to it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 
 from incentives.bulk import insert
-from incentives.models import Award, PersonMonth
+from incentives.models import Award, PersonMonth, TeamProjectMonth
 
 CHUNK = 1000
 
@@ -34,16 +36,26 @@ def quarter_end(day: dt.date) -> dt.date:
     return month_end(quarter_of(day) + dt.timedelta(days=62))
 
 
-def rollup_refresh(*, touched: Iterable[tuple[int, dt.date]]) -> int:
-    """Rebuild PersonMonth (months, quarters, years) for the (person, landing day) pairs written
-    to the ledger: the whole years they fall in are recomputed from Award."""
+def _spans(m: dt.date) -> tuple[tuple[str, dt.date], ...]:
+    return (("m", m), ("q", quarter_of(m)), ("y", m.replace(month=1)))
+
+
+def rollup_refresh(*, touched: Iterable[tuple]) -> int:
+    """Rebuild the rollups (months, quarters, years) for the (person, landing day, project)
+    triples written to the ledger: the whole years they fall in are recomputed from Award."""
     people_set: set[int] = set()
     years: set[int] = set()
-    for person_id, day in touched:
+    projects: set[int] = set()
+    for person_id, day, project_id in touched:
         people_set.add(person_id)
+        projects.add(project_id)
         years.add(day.year)
     if not people_set:
         return 0
+    return _people(people_set, years) + _projects(projects, years)
+
+
+def _people(people_set: set[int], years: set[int]) -> int:
     first, last = dt.date(min(years), 1, 1), dt.date(max(years), 12, 31)
     people = sorted(people_set)
     written = 0
@@ -60,17 +72,43 @@ def rollup_refresh(*, touched: Iterable[tuple[int, dt.date]]) -> int:
         totals: dict[tuple, list] = {}
         for person_id, m, team_id, points, changes in months:
             m = m.date() if isinstance(m, dt.datetime) else m
-            for key in (
-                ("m", person_id, m, team_id),
-                ("q", person_id, quarter_of(m), team_id),
-                ("y", person_id, m.replace(month=1), team_id),
-            ):
+            for span, start in _spans(m):
+                key = (span, person_id, start, team_id)
                 acc = totals.setdefault(key, [0, 0])
                 acc[0] += points
                 acc[1] += changes
         written += insert(
             PersonMonth,
             ("span", "person_id", "month", "from_team_id", "points", "changes"),
+            ((*key, acc[0], acc[1]) for key, acc in totals.items()),
+        )
+    return written
+
+
+def _projects(projects: set[int], years: set[int]) -> int:
+    first, last = dt.date(min(years), 1, 1), dt.date(max(years), 12, 31)
+    ids = sorted(projects)
+    written = 0
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i : i + CHUNK]
+        TeamProjectMonth.objects.filter(project_id__in=chunk, month__range=(first, last)).delete()
+        months = (
+            Award.objects.filter(project_id__in=chunk, landed_on__range=(first, last))
+            .annotate(m=TruncMonth("landed_on"))
+            .values_list("project_id", "m", "from_team_id", "to_team_id")
+            .annotate(points=Sum("points"), changes=Sum("change_count"))
+            .order_by()
+        )
+        totals: dict[tuple, list] = {}
+        for project_id, m, from_team, to_team, points, changes in months:
+            m = m.date() if isinstance(m, dt.datetime) else m
+            for span, start in _spans(m):
+                acc = totals.setdefault((span, start, project_id, from_team, to_team), [0, 0])
+                acc[0] += points
+                acc[1] += changes
+        written += insert(
+            TeamProjectMonth,
+            ("span", "month", "project_id", "from_team_id", "to_team_id", "points", "changes"),
             ((*key, acc[0], acc[1]) for key, acc in totals.items()),
         )
     return written

@@ -46,4 +46,4 @@ class AwardFactory(factory.django.DjangoModelFactory):
     def rollup(obj, create, extracted, **kwargs):
         """Like every ledger writer, keep the monthly rollup current."""
         if create:
-            rollup_refresh(touched=[(obj.person_id, obj.landed_on)])
+            rollup_refresh(touched=[(obj.person_id, obj.landed_on, obj.project_id)])

@@ -242,3 +242,69 @@ def test_people_board_from_the_rollup_matches_the_ledger_for_any_period(db):
         assert got == {k: v for k, v in expected.items() if v}, (since, until)
         scoped = leaderboard(by="person", period=period, team_ids={team.id})
         assert {r.id: r.points for r in scoped.rows} == got
+
+
+def _expected(by: str, period) -> dict:
+    """The board straight from the ledger rows, in Python (the reference)."""
+    key = {"person": "person_id", "team": "from_team_id", "project": "project_id"}[by]
+    other = "from_team_id" if by == "project" else "to_team_id"
+    sums: dict = {}
+    pairs: dict = {}
+    for a in Award.objects.filter(landed_on__range=(period.start, period.end)):
+        k = getattr(a, key)
+        acc = sums.setdefault(k, [Decimal("0"), 0])
+        acc[0] += a.points
+        acc[1] += a.change_count
+        for slot, column in enumerate(("project_id", other, "person_id")):
+            p = (k, slot, getattr(a, column))
+            pairs[p] = pairs.get(p, 0) + a.change_count
+    out = {}
+    for k, (points, changes) in sums.items():
+        counts = [sum(1 for (kk, s, _), n in pairs.items() if kk == k and s == slot and n > 0)
+                  for slot in range(3)]  # fmt: skip
+        out[k] = (points, changes, *counts)
+    return out
+
+
+def test_rollup_boards_equal_the_ledger_for_any_period(db):
+    teams = [team_ensure_path(path=p) for p in ("Div/A", "Div/B", "Other/C")]
+    projects = [ProjectFactory() for _ in range(3)]
+    people = [PersonFactory() for _ in range(4)]
+    days = [dt.date(2024, 12, 30), dt.date(2025, 1, 14), dt.date(2025, 2, 1), dt.date(2025, 3, 31),
+            dt.date(2025, 4, 2), dt.date(2025, 9, 9)]  # fmt: skip
+    n = 0
+    for day in days:
+        for person in people:
+            n += 1
+            award = AwardFactory(
+                person=person,
+                landed_on=day,
+                change__project=projects[n % 3],
+                from_team=teams[n % 3] if n % 5 else None,
+                to_team=teams[(n + 1) % 3],
+                points=Decimal(n),
+            )
+            if n % 4 == 0:  # a claw-back: the pair nets to zero changes
+                AwardFactory(
+                    person=person,
+                    landed_on=day,
+                    change=award.change,
+                    kind=Award.Kind.REVERT,
+                    from_team=award.from_team,
+                    to_team=award.to_team,
+                    points=-award.points,
+                    change_count=-1,
+                )
+    periods = [
+        Q1,
+        period_of("year", dt.date(2025, 5, 5)),
+        period_of("month", dt.date(2025, 2, 5)),
+        custom(dt.date(2024, 12, 15), dt.date(2025, 4, 10)),
+        period_of("week", dt.date(2025, 1, 15)),
+    ]
+    for by in ("team", "project", "person"):
+        for period in periods:
+            board = leaderboard(by=by, period=period)
+            got = {r.id: (r.points, r.changes, r.projects, r.teams, r.people) for r in board.rows}
+            expected = {k: v for k, v in _expected(by, period).items() if v[0] or v[1]}
+            assert got == expected, (by, period)

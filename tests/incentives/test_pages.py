@@ -194,3 +194,24 @@ def test_identity_merge_page(client, world):
     )
     ident.refresh_from_db()
     assert ident.person == world["ann"]
+
+
+def test_csv_export_of_the_identity_merge_suggestions(client, world):
+    Identity.objects.create(kind="email", value="ann@home.example", display_name="=Ann")
+    url = reverse("incentives:identities")
+    client.force_login(world["manager"])
+    assert client.get(url + "?format=csv").status_code == 403
+    client.force_login(world["admin"])
+    assert 'data-testid="csv-identities"' in client.get(url).content.decode()
+    resp = client.get(url + "?format=csv")
+    assert resp["Content-Type"].startswith("text/csv")
+    assert "identity-merge-suggestions.csv" in resp["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(resp.content.decode())))
+    assert rows[0] == [
+        "identity", "identity_kind", "display_name", "person_name", "person_email", "why"
+    ]  # fmt: skip
+    ann = world["ann"]
+    assert [r[:5] for r in rows[1:]] == [
+        ["ann@home.example", "email", "'=Ann", ann.name, ann.email]
+    ]
+    assert rows[1][5] == "same name (=Ann); same email local part (ann)"  # the cell is not quoted
