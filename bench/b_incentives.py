@@ -107,6 +107,7 @@ def ingest_rate(ctx: BenchContext):
             "changes_stored": report.changes_created,
             "awards": report.awards_created,
             "statuses": dict(report.statuses),
+            "phases": report.timings,
             "ingest_seconds": [round(s, 3) for s in ours],
             "git_log_seconds": [round(s, 3) for s in base],
             "baseline_command": "git log --numstat -M refs/heads/main (bench.b_git)",
@@ -221,7 +222,7 @@ def _load_awards(ctx: BenchContext, people: int, awards: int) -> None:
         "change_id", "person_id", "kind", "seq", "points", "change_count", "policy_id",
         "landed_on", "project_id", "from_team_id", "to_team_id", "facts", "reason", "created_at",
     ], award_rows)  # fmt: skip
-    from incentives.models import PersonMonth, TeamProjectMonth
+    from incentives.models import PersonMonth, ProjectPeople, TeamProjectMonth
     from incentives.rollup import rollup_refresh
 
     with transaction.atomic():
@@ -232,7 +233,8 @@ def _load_awards(ctx: BenchContext, people: int, awards: int) -> None:
         )
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
-            for model in (Award, PersonMonth, TeamProjectMonth):  # as autovacuum would
+            rollups = (PersonMonth, TeamProjectMonth, ProjectPeople)
+            for model in (Award, *rollups):  # as autovacuum would
                 cur.execute(f"VACUUM ANALYZE {model._meta.db_table}")
 
 

@@ -11,12 +11,12 @@ from incentives.ledger import AWARD_COLUMNS, award_tuple, clawback_reverts, cred
 from incentives.models import Award, Change
 from incentives.policies import PolicyBook
 from incentives.prior import context_for
-from incentives.rollup import rollup_refresh
 from incentives.scoring import ChangeInput, Scorer
 
 
-def award_new_changes(project, changes, who, now, report) -> int:
-    """Score the eligible new changes (one Scorer, context from the ledger) into award rows."""
+def award_new_changes(project, changes, who, now, report, touched: list) -> int:
+    """Score the eligible new changes (one Scorer, context from the ledger) into award rows;
+    (person, landing day, project) of each row is appended to `touched` for the rollups."""
     inputs = []
     for ch in changes:
         if ch.status != Change.Status.ELIGIBLE:
@@ -55,7 +55,6 @@ def award_new_changes(project, changes, who, now, report) -> int:
     org = OrgIndex(person_ids=people, project_ids=[project.id])
     scorer = Scorer(org, book, context_for(project, inputs, book))
     report.lap("scoring setup")
-    touched: list[tuple[int, dt.date, int]] = []
 
     def rows():
         for ci in inputs:
@@ -64,9 +63,7 @@ def award_new_changes(project, changes, who, now, report) -> int:
                     touched.append((d.person_id, d.landed_on, d.project_id))
                     yield award_tuple(d, now)
 
-    written = insert(Award, AWARD_COLUMNS, rows())
-    rollup_refresh(touched=touched)
-    return written
+    return insert(Award, AWARD_COLUMNS, rows())
 
 
 @dataclass(frozen=True)
@@ -76,8 +73,9 @@ class RevertInfo:
     landed_at: dt.datetime
 
 
-def claw_back_reverts(project, changes) -> int:
-    """Claw back the points of changes that the new revert commits revert (within the window)."""
+def claw_back_reverts(project, changes, touched: list) -> int:
+    """Claw back the points of changes that the new revert commits revert (within the window);
+    the rows written are appended to `touched` as award_new_changes does."""
     reverts = [ch for ch in changes if ch.status == Change.Status.REVERT and ch.commit.reverts()]
     if not reverts:
         return 0
@@ -96,4 +94,4 @@ def claw_back_reverts(project, changes) -> int:
         if t.status == Change.Status.DUPLICATE and t.duplicate_of is not None:
             t = t.duplicate_of
         pairs.append((RevertInfo(r.id, r.commit.sha, r.landed_at), t))
-    return clawback_reverts(pairs, PolicyBook())
+    return clawback_reverts(pairs, PolicyBook(), touched=touched)

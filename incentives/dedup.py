@@ -6,7 +6,9 @@ rebased or cherry-picked), and across projects when the same person authored bot
 Two different people's identical patches in different projects both count.
 
 Patch ids are computed only where they can matter (`assign_patch_ids`): a change whose numstat
-signature is unique among eligible changes cannot share its patch id with any of them.
+signature is unique among eligible changes cannot share its patch id with any of them. While
+the ingest's `git log` still runs, `SignatureWatch` already sends every commit that may need one
+(its signature seen twice, or a possible rename) to a streamed patch-id diff beside it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from collections import Counter
 from pathlib import Path
 
 from incentives import patchids
+from incentives.gitlog import Commit
 from incentives.models import Change, IngestState
+from incentives.signatures import always_needs_patch_id, numstat_signature
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +70,40 @@ class Dedup:
         return None
 
 
-def assign_patch_ids(*, project_id: int, source: str, repo, changes, timeout=None) -> int:
+class SignatureWatch:
+    """Sees each commit as `git log` yields it: keeps its numstat signature (`sig`), notes the
+    ones whose numstat may hide a rename (`needs`), and sends to `stream` every commit that may
+    need a patch id (a superset of what assign_patch_ids will ask for among the new commits:
+    eligibility is not known yet, so only merges and commits without files are left out)."""
+
+    def __init__(self, stream: patchids.PatchIdStream):
+        self.stream = stream
+        self.sig: dict[str, str] = {}
+        self.needs: set[str] = set()
+        self._first: dict[str, str] = {}  # signature -> the one commit seen with it so far
+
+    def see(self, c: Commit) -> None:
+        if c.is_merge or not c.files:
+            return
+        sig = self.sig[c.sha] = numstat_signature(c.files)
+        if always_needs_patch_id(c.files):
+            self.needs.add(c.sha)
+            self.stream.add(c.sha)
+        first = self._first.setdefault(sig, c.sha)
+        if first != c.sha:
+            self.stream.add(first)  # once: add() skips what it has sent
+            self.stream.add(c.sha)
+
+
+def assign_patch_ids(
+    *, project_id: int, source: str, repo, changes, timeout=None, early=None
+) -> int:
     """Give a real patch id to each new eligible change in `changes` (objects with `.sha`,
     `.numstat_sig`, `.needs_patch_id`, `.patch_id`) that may share it with another eligible
     change: its signature collides in the batch or with a stored change, or its numstat may
     hide a rename (signatures.py). A colliding stored change that has no patch id yet gets one
     too (from this repository if it has the commit, else from the one its ingest last read).
+    `early` is a PatchIdStream that may already have been sent some of them.
     Returns how many patch ids were computed."""
     if not changes:
         return 0
@@ -87,7 +119,11 @@ def assign_patch_ids(*, project_id: int, source: str, repo, changes, timeout=Non
         for ch in changes
         if legacy or ch.needs_patch_id or counts[ch.numstat_sig] > 1 or ch.numstat_sig in stored
     ]
-    found = patchids.patch_ids_of(repo, [ch.sha for ch in need], timeout=timeout)
+    found = early.finish() if early is not None else {}
+    sent = early.sent if early is not None else set()
+    found.update(
+        patchids.patch_ids_of(repo, [ch.sha for ch in need if ch.sha not in sent], timeout=timeout)
+    )
     for ch in need:
         ch.patch_id = found.get(ch.sha, "")
     lacking = [row for rows in stored.values() for row in rows if not row[4]]

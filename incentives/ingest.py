@@ -1,8 +1,9 @@
 """Ingest: read what is new on a project's default branch, store Changes, write awards.
 
 One `git log` over the new range (tip ^last ingested tip), two calls to read `.gitattributes`,
-one `git log --no-walk -p | git patch-id` for the few changes whose numstat signature does not
-rule out a shared patch id (dedup.assign_patch_ids); then a handful of bulk queries.
+one `git diff-tree --stdin -p | git patch-id` beside the log for the few changes whose numstat
+signature does not rule out a shared patch id (dedup.SignatureWatch, assign_patch_ids); then a
+handful of bulk queries.
 The whole write happens in one transaction holding the project's IngestState row, so two
 ingests of one project never interleave, and re-ingesting a range changes nothing.
 """
@@ -14,6 +15,7 @@ import logging
 import time
 import zoneinfo
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,11 +27,13 @@ from federation import git
 from incentives import gitlog
 from incentives.awarding import award_new_changes, claw_back_reverts
 from incentives.bulk import dumps, insert, reserve_ids
-from incentives.dedup import Dedup, assign_patch_ids
+from incentives.dedup import Dedup, SignatureWatch, assign_patch_ids
 from incentives.gitlog import Commit
 from incentives.graph import landing_merges
 from incentives.models import Change, ChangeCoauthor, IngestState
+from incentives.patchids import streamed_patch_ids
 from incentives.resolve import Who, identities_for
+from incentives.rollup import rollup_refresh
 from incentives.signatures import always_needs_patch_id, numstat_signature
 from incentives.vendored import VendoredPaths, read_attributes
 
@@ -133,7 +137,7 @@ def ingest(
     path = git_dir(repo if repo is not None else repos.mirror_path(project.key))
     if not (path / "HEAD").is_file():
         raise IngestError(f"no git repository at {path}")
-    with transaction.atomic():
+    with transaction.atomic(), ExitStack() as running:
         state, _ = IngestState.objects.get_or_create(project=project, source=source)
         state = IngestState.objects.select_for_update().get(pk=state.pk)
         tip, old_exists = resolve_revs(path, project.default_branch, state.tip)
@@ -146,14 +150,20 @@ def ingest(
             return report
         first = not state.tip
         exclude = [state.tip] if old_exists and not full else []
-        commits = list(gitlog.read_commits(path, tip, exclude, timeout=timeout))
+        watch = SignatureWatch(running.enter_context(streamed_patch_ids(path, timeout=timeout)))
+        commits = []
+        for commit in gitlog.read_commits(path, tip, exclude, timeout=timeout):
+            commits.append(commit)
+            watch.see(commit)
         report.lap("git log")
         # .gitattributes are read at the tip unless the new commits cannot have changed them
         if not exclude or "files" not in state.attributes or _touches_attributes(commits):
             state.attributes = {"tip": tip, "files": read_attributes(path, tip, timeout=timeout)}
         vendored = VendoredPaths.from_files(state.attributes["files"])
         report.lap("attributes")
-        _store(project, source, commits, tip, first, seen_at, vendored, report, path, timeout)
+        _store(
+            project, source, commits, tip, first, seen_at, vendored, report, path, timeout, watch
+        )
         state.tip = tip
         state.repo = str(path.resolve())
         state.commits_read = report.commits_read
@@ -242,7 +252,7 @@ def _identities(plain: list[Commit], merges) -> tuple[dict[str, Who], int]:
     return identities_for(names, create=create)
 
 
-def _store(project, source, commits, tip, first, seen_at, vendored, report, repo, timeout):
+def _store(project, source, commits, tip, first, seen_at, vendored, report, repo, timeout, watch):
     tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     report.commits_read = len(commits)
     merges_of = landing_merges(commits, tip)
@@ -284,14 +294,16 @@ def _store(project, source, commits, tip, first, seen_at, vendored, report, repo
             flags.add("root")
         ch.flags = sorted(flags)
         ch.status = _status(c, ch)
-        ch.numstat_sig = numstat_signature(c.files)
+        ch.numstat_sig = watch.sig.get(c.sha) or numstat_signature(c.files)
         if ch.status == Change.Status.ELIGIBLE:
-            ch.needs_patch_id = always_needs_patch_id(c.files)
+            ch.needs_patch_id = (
+                c.sha in watch.needs if c.sha in watch.sig else (always_needs_patch_id(c.files))
+            )
         if "Co-authored-by" in c.body or "co-authored-by" in c.body.lower():
             ch.coauthors = list(dict.fromkeys(e for _, e in c.coauthors() if e in who))
         changes.append(ch)
     report.lap("changes built")
-    _deduplicate(project, source, repo, changes, report, timeout)
+    _deduplicate(project, source, repo, changes, report, timeout, watch.stream)
     now = timezone.now()
     insert(Change, CHANGE_COLUMNS, (_change_row(project, source, ch, who, now) for ch in changes))
     insert(
@@ -303,17 +315,25 @@ def _store(project, source, commits, tip, first, seen_at, vendored, report, repo
     report.statuses.update(ch.status for ch in changes)
     report.flagged = sum(1 for ch in changes if ch.flags)
     report.lap("changes stored")
-    report.awards_created = award_new_changes(project, changes, who, now, report)
+    touched: list[tuple] = []  # (person, landing day, project) of each ledger row written
+    report.awards_created = award_new_changes(project, changes, who, now, report, touched)
     report.lap("awards")
-    report.clawbacks = claw_back_reverts(project, changes)
+    report.clawbacks = claw_back_reverts(project, changes, touched)
     report.lap("reverts")
+    rollup_refresh(touched=touched)
+    report.lap("rollups")
 
 
-def _deduplicate(project, source, repo, changes, report, timeout) -> None:
+def _deduplicate(project, source, repo, changes, report, timeout, early) -> None:
     """Patch ids where they can matter, then the same patch is counted once (dedup.py)."""
     eligible = [ch for ch in changes if ch.status == Change.Status.ELIGIBLE]
     report.patch_ids = assign_patch_ids(
-        project_id=project.id, source=source, repo=repo, changes=eligible, timeout=timeout
+        project_id=project.id,
+        source=source,
+        repo=repo,
+        changes=eligible,
+        timeout=timeout,
+        early=early,
     )
     report.lap("patch ids")
     dedup = Dedup(project.id, {ch.patch_id for ch in eligible} - {""})

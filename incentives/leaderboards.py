@@ -4,8 +4,9 @@ A board is a few queries whatever the number of awards or rows: the ranked aggre
 period (with names joined and the page cut in SQL), the distinct projects / teams / people of the
 page's keys, and the ranks of the same keys in the previous period. Whole years, quarters and
 months are read from the rollups (PersonMonth for people and teams, TeamProjectMonth for
-projects and the distinct counts of teams and projects); only the days at a period's edges are
-read from Award, through the covering index `award_period_cover`.
+projects and the distinct counts of teams and projects, ProjectPeople for the people of a
+project in exactly one month, quarter or year); only the days at a period's edges are read from
+Award, through the covering index `award_period_cover`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.db import connection
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
-from incentives.models import Award, PersonMonth, TeamProjectMonth
+from incentives.models import Award, PersonMonth, ProjectPeople, TeamProjectMonth
 from incentives.periods import Period
 from incentives.policies import PolicyBook
 from incentives.rollup import month_end, quarter_end
@@ -178,6 +179,7 @@ def _keys_filter(column: str, keys) -> tuple[str, list]:
 
 
 _TP, _PM = TeamProjectMonth._meta.db_table, PersonMonth._meta.db_table
+_PP = ProjectPeople._meta.db_table
 # (board, counted column) -> the rollup holding that pair: (table, key column, value column)
 _PAIR_ROLLUPS = {
     ("team", "project_id"): (_TP, "r.from_team_id", "r.project_id"),
@@ -213,6 +215,14 @@ def _pairs(by: str, column: str, period: Period, keys, team_ids) -> tuple[str, l
     return " UNION ALL ".join(parts), params
 
 
+def _single_span(period: Period) -> tuple[str, dt.date] | None:
+    """(span, start) when the period is exactly one rollup month, quarter or year."""
+    pieces = _pieces(period)
+    if len(pieces) == 1 and pieces[0][0] != "d" and pieces[0][1] == pieces[0][2]:
+        return pieces[0][0], pieces[0][1]
+    return None
+
+
 def _distinct_counts(by: str, period: Period, keys, team_ids) -> dict:
     """{key: (projects, teams, people)}: the distinct projects, other-side teams and people
     with a net positive number of cross-team changes for the key in the period. `keys` None
@@ -221,7 +231,15 @@ def _distinct_counts(by: str, period: Period, keys, team_ids) -> dict:
         return _distinct_from_awards(by, period, keys, team_ids)
     other = "from_team_id" if by == "project" else "to_team_id"
     parts, params = [], []
+    span = _single_span(period) if by == "project" and team_ids is None else None
     for slot, column in enumerate(("project_id", other, "person_id")):
+        if span is not None and column == "person_id":
+            only, key_params = _keys_filter("r.project_id", keys)
+            parts.append(
+                f"SELECT {slot} AS slot, r.project_id AS k, r.people AS c FROM {_PP} r WHERE r.span = %s AND r.month = %s AND r.people > 0{only}"  # noqa: S608
+            )
+            params += [*span, *key_params]
+            continue
         sql, more = _pairs(by, column, period, keys, team_ids)
         parts.append(
             f"SELECT {slot} AS slot, x.k, COUNT(*) AS c FROM (SELECT COALESCE(u.k, -1) AS k, u.v FROM ({sql}) u GROUP BY 1, u.v HAVING SUM(u.n) > 0) x GROUP BY x.k"  # noqa: S608

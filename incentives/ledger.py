@@ -75,9 +75,10 @@ def award_tuple(d: Desired, now) -> tuple:
     )  # fmt: skip
 
 
-def clawback_reverts(pairs: list[tuple], book: PolicyBook) -> int:
+def clawback_reverts(pairs: list[tuple], book: PolicyBook, touched: list | None = None) -> int:
     """For each (revert, reverted change) landing within the policy's window: mark the change
-    reverted and write a negative `revert` row cancelling each person's net points."""
+    reverted and write a negative `revert` row cancelling each person's net points. The rollups
+    are refreshed, unless the caller collects what was written in `touched` to refresh later."""
     rows, marked = [], []
     for revert, target in pairs:
         if target.status != Change.Status.ELIGIBLE or target.reverted_by_id:
@@ -117,7 +118,11 @@ def clawback_reverts(pairs: list[tuple], book: PolicyBook) -> int:
             )
     Change.objects.bulk_update(marked, ["reverted_by"])
     Award.objects.bulk_create(rows, ignore_conflicts=True)
-    rollup_refresh(touched=[(r.person_id, r.landed_on, r.project_id) for r in rows])
+    written = [(r.person_id, r.landed_on, r.project_id) for r in rows]
+    if touched is None:
+        rollup_refresh(touched=written)
+    else:
+        touched.extend(written)
     return len(rows)
 
 

@@ -448,3 +448,26 @@ class TeamProjectMonth(models.Model):
 
     def __str__(self):
         return f"{self.from_team_id}->{self.project_id} {self.month:%Y-%m}: {self.points}"
+
+
+class ProjectPeople(models.Model):
+    """Rollup of the ledger: how many people have a net positive number of cross-team changes
+    in a project per month, quarter and year (incentives.rollup). A distinct count does not add
+    up over pieces, so the project board reads it from here only for a period that is exactly
+    one month, quarter or year; other periods count from Award."""
+
+    span = models.CharField(max_length=1, choices=PersonMonth.Span.choices)
+    month = models.DateField(help_text="First day of the month, quarter or year (local).")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
+    people = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["span", "month", "project"], name="project_people_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "month"], name="project_people_project")]
+
+    def __str__(self):
+        return f"{self.project_id} {self.span}{self.month:%Y-%m}: {self.people} people"

@@ -1,22 +1,29 @@
 """`git patch-id --stable` of given commits, in bulk.
 
-ONE `git log --no-walk --stdin -p` over the commits is piped into ONE `git patch-id --stable`.
+Two ways, the same ids. `patch_ids_of`: ONE `git log --no-walk --stdin -p` over a known list of
+commits, piped into ONE `git patch-id --stable`. `streamed_patch_ids`: commits named one by one
+while the ingest's own `git log` is still running go to ONE `git diff-tree --stdin -p` (which
+diffs each commit as it reads its name) streamed into ONE `git patch-id --stable`, so this
+second diff runs beside the first instead of after it.
 The diff uses no context lines (`-U0`), so a change rebased or cherry-picked onto other
 surrounding code keeps its patch id; binary changes hash their content (`--binary`). Renames are
 not detected (a move hashes as delete + add, the same way on every copy). The ingest asks only
 for the commits whose numstat signature does not already tell them apart
 (incentives.signatures), so this is a small fraction of a range.
 
-federation.git has no way yet to stream one command's output into another's stdin, so the
-patch text is held in memory between the two calls (`git.run(..., input=...)`).
+`patch_ids_of` holds the patch text in memory between its two calls (`git.run(...,
+input=...)`); the stream relays it from one process to the other with a thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import shutil
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
-from federation import git
+from federation import git, gitpipe
 
 DIFF_ARGS = (
     "-p",
@@ -29,6 +36,21 @@ DIFF_ARGS = (
     "--no-ext-diff",
     "--no-textconv",
     "--format=commit %H",
+)
+
+
+# the same diff as DIFF_ARGS, per commit named on stdin (`--root`: a root commit against nothing)
+DIFF_TREE_ARGS = (
+    "diff-tree",
+    "--stdin",
+    "--root",
+    "-p",
+    "-U0",
+    "--no-renames",
+    "--binary",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
 )
 
 
@@ -73,3 +95,75 @@ def present_commits(repo: Path, shas: list[str], *, timeout=None) -> list[str]:
         timeout=timeout,
     ).text
     return [line.split()[0] for line in out.splitlines() if line.endswith(" commit")]
+
+
+class PatchIdStream:
+    """Send commits with `add(sha)` while other work goes on; `finish()` waits for the last
+    and returns {sha: patch id}. `sent` is every sha added (a sent commit without an id has an
+    empty diff, as with patch_ids_of). The two git processes start at the first `add`."""
+
+    def __init__(self, repo: Path, stack: ExitStack, timeout=None):
+        self.sent: set[str] = set()
+        self._repo, self._stack, self._timeout = repo, stack, timeout
+        self._stdin = None
+        self._out: list[bytes] = []
+        self._threads: list[threading.Thread] = []
+        self._ids: dict[str, str] | None = None
+
+    def _start(self) -> None:
+        diff = self._stack.enter_context(
+            gitpipe.pipe(DIFF_TREE_ARGS, repo=self._repo, writable=True, timeout=self._timeout)
+        )
+        ids = self._stack.enter_context(
+            gitpipe.pipe(["patch-id", "--stable"], writable=True, timeout=self._timeout)
+        )
+        self._stdin = diff.stdin
+        self._threads = [
+            threading.Thread(target=_relay, args=(diff.stdout, ids.stdin), daemon=True),
+            threading.Thread(target=_collect, args=(ids.stdout, self._out), daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
+
+    def add(self, sha: str) -> None:
+        if sha in self.sent:
+            return
+        if self._ids is not None:
+            raise RuntimeError("the stream is finished")
+        git.validate_sha(sha)
+        if self._stdin is None:
+            self._start()
+        self.sent.add(sha)
+        self._stdin.write(f"{sha}\n".encode("ascii"))
+
+    def finish(self) -> dict[str, str]:
+        if self._ids is None:
+            if self._stdin is not None:
+                with suppress(BrokenPipeError):  # git stopped reading: its exit status tells why
+                    self._stdin.close()
+                for t in self._threads:
+                    t.join()
+            self._ids = parse_patch_ids(b"".join(self._out))
+        return self._ids
+
+
+def _relay(source, target) -> None:
+    with suppress(OSError, ValueError):  # either side gone: the exit statuses tell why
+        shutil.copyfileobj(source, target, gitpipe.BUFFER)
+    with suppress(OSError, ValueError):
+        target.close()
+
+
+def _collect(source, out: list[bytes]) -> None:
+    with suppress(OSError, ValueError):  # killed: the exit status tells why
+        out.append(source.read())
+
+
+@contextmanager
+def streamed_patch_ids(repo: Path, *, timeout=None) -> Iterator[PatchIdStream]:
+    """A PatchIdStream over `repo` for the length of the block (git errors raise at its end;
+    leaving it by an exception kills both processes)."""
+    with ExitStack() as stack:
+        stream = PatchIdStream(repo, stack, timeout)
+        yield stream
+        stream.finish()

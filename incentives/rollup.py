@@ -1,6 +1,6 @@
 """The rollups of the ledger, refreshed after ledger writes: PersonMonth (per person and credited
-team) and TeamProjectMonth (per project, contributor team and owner team), each by month,
-quarter and year.
+team), TeamProjectMonth (per project, contributor team and owner team) and ProjectPeople (the
+number of people with net cross-team changes in a project), each by month, quarter and year.
 
 A refresh recomputes the rows of the given people (and projects) for the years touched,
 straight from Award, so it is always exactly the ledger's sum whatever wrote to it.
@@ -15,7 +15,7 @@ from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 
 from incentives.bulk import insert
-from incentives.models import Award, PersonMonth, TeamProjectMonth
+from incentives.models import Award, PersonMonth, ProjectPeople, TeamProjectMonth
 
 CHUNK = 1000
 
@@ -52,7 +52,9 @@ def rollup_refresh(*, touched: Iterable[tuple]) -> int:
         years.add(day.year)
     if not people_set:
         return 0
-    return _people(people_set, years) + _projects(projects, years)
+    return (
+        _people(people_set, years) + _projects(projects, years) + _project_people(projects, years)
+    )
 
 
 def _people(people_set: set[int], years: set[int]) -> int:
@@ -110,5 +112,37 @@ def _projects(projects: set[int], years: set[int]) -> int:
             TeamProjectMonth,
             ("span", "month", "project_id", "from_team_id", "to_team_id", "points", "changes"),
             ((*key, acc[0], acc[1]) for key, acc in totals.items()),
+        )
+    return written
+
+
+def _project_people(projects: set[int], years: set[int]) -> int:
+    first, last = dt.date(min(years), 1, 1), dt.date(max(years), 12, 31)
+    ids = sorted(projects)
+    written = 0
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i : i + CHUNK]
+        ProjectPeople.objects.filter(project_id__in=chunk, month__range=(first, last)).delete()
+        months = (
+            Award.objects.filter(project_id__in=chunk, landed_on__range=(first, last))
+            .annotate(m=TruncMonth("landed_on"))
+            .values_list("project_id", "m", "person_id")
+            .annotate(changes=Sum("change_count"))
+            .order_by()
+        )
+        net: dict[tuple, int] = {}  # (span, start, project, person) -> net changes
+        for project_id, m, person_id, changes in months:
+            m = m.date() if isinstance(m, dt.datetime) else m
+            for span, start in _spans(m):
+                key = (span, start, project_id, person_id)
+                net[key] = net.get(key, 0) + changes
+        people: dict[tuple, int] = {}
+        for (span, start, project_id, _), changes in net.items():
+            if changes > 0:
+                people[(span, start, project_id)] = people.get((span, start, project_id), 0) + 1
+        written += insert(
+            ProjectPeople,
+            ("span", "month", "project_id", "people"),
+            ((*key, count) for key, count in people.items()),
         )
     return written

@@ -174,6 +174,8 @@ def _paths(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
     items = _get(data, key, list, [])
     if not all(isinstance(p, str) for p in items):
         raise PayloadError(f"commit {key} must be a list of paths")
+    if not all(_storable(p) for p in items):
+        raise PayloadError(f"commit {key} holds NUL or unpaired surrogates")
     return tuple(items)
 
 

@@ -191,6 +191,10 @@ def test_hostile_values_are_refused():
     ]:
         with pytest.raises(PayloadError):
             parse_gitlab_push(dict(data, **{field: value}))
+    for paths in (["a\x00b"], ["\ud800.py"]):  # found by hypothesis: NUL in a path list
+        commit = dict(data["commits"][0], added=paths)
+        with pytest.raises(PayloadError, match="added"):
+            parse_gitlab_push(dict(data, commits=[commit]))
     pr = json.loads(GITHUB_PR[0].read_text())
     pr["pull_request"]["head"]["ref"] = "-oops"
     with pytest.raises(PayloadError):
