@@ -9,7 +9,7 @@ straight from Award, so it is always exactly the ledger's sum whatever wrote to 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
@@ -43,106 +43,89 @@ def _spans(m: dt.date) -> tuple[tuple[str, dt.date], ...]:
 def rollup_refresh(*, touched: Iterable[tuple]) -> int:
     """Rebuild the rollups (months, quarters, years) for the (person, landing day, project)
     triples written to the ledger: the whole years they fall in are recomputed from Award."""
-    people_set: set[int] = set()
+    people: set[int] = set()
     years: set[int] = set()
     projects: set[int] = set()
     for person_id, day, project_id in touched:
-        people_set.add(person_id)
+        people.add(person_id)
         projects.add(project_id)
         years.add(day.year)
-    if not people_set:
+    if not people:
         return 0
-    return (
-        _people(people_set, years) + _projects(projects, years) + _project_people(projects, years)
+    first, last = dt.date(min(years), 1, 1), dt.date(max(years), 12, 31)
+    written = 0
+    for chunk in _chunks(people):
+        written += _people(chunk, first, last)
+    for chunk in _chunks(projects):
+        written += _projects(chunk, first, last) + _project_people(chunk, first, last)
+    return written
+
+
+def _chunks(ids: set[int]) -> Iterator[list[int]]:
+    ordered = sorted(ids)
+    for i in range(0, len(ordered), CHUNK):
+        yield ordered[i : i + CHUNK]
+
+
+def _monthly(key: str, ids: list[int], first, last, group: tuple[str, ...], **sums):
+    """(span, span start, *group, *sums) of Award rows whose `key` is in `ids`, summed per month
+    and repeated for the month, its quarter and its year."""
+    rows = (
+        Award.objects.filter(**{f"{key}__in": ids}, landed_on__range=(first, last))
+        .annotate(m=TruncMonth("landed_on"))
+        .values_list("m", *group)
+        .annotate(**sums)
+        .order_by()
     )
+    for m, *rest in rows:
+        m = m.date() if isinstance(m, dt.datetime) else m
+        for span, start in _spans(m):
+            yield span, start, *rest
 
 
-def _people(people_set: set[int], years: set[int]) -> int:
-    first, last = dt.date(min(years), 1, 1), dt.date(max(years), 12, 31)
-    people = sorted(people_set)
-    written = 0
-    for i in range(0, len(people), CHUNK):
-        chunk = people[i : i + CHUNK]
-        PersonMonth.objects.filter(person_id__in=chunk, month__range=(first, last)).delete()
-        months = (
-            Award.objects.filter(person_id__in=chunk, landed_on__range=(first, last))
-            .annotate(m=TruncMonth("landed_on"))
-            .values_list("person_id", "m", "from_team_id")
-            .annotate(points=Sum("points"), changes=Sum("change_count"))
-            .order_by()
-        )
-        totals: dict[tuple, list] = {}
-        for person_id, m, team_id, points, changes in months:
-            m = m.date() if isinstance(m, dt.datetime) else m
-            for span, start in _spans(m):
-                key = (span, person_id, start, team_id)
-                acc = totals.setdefault(key, [0, 0])
-                acc[0] += points
-                acc[1] += changes
-        written += insert(
-            PersonMonth,
-            ("span", "person_id", "month", "from_team_id", "points", "changes"),
-            ((*key, acc[0], acc[1]) for key, acc in totals.items()),
-        )
-    return written
+def _replace(model, key: str, ids: list[int], first, last, columns, rows) -> int:
+    """Delete `model`'s rows of `ids` in [first, last] and insert `rows` instead."""
+    model.objects.filter(**{f"{key}__in": ids}, month__range=(first, last)).delete()
+    return insert(model, columns, rows)
 
 
-def _projects(projects: set[int], years: set[int]) -> int:
-    first, last = dt.date(min(years), 1, 1), dt.date(max(years), 12, 31)
-    ids = sorted(projects)
-    written = 0
-    for i in range(0, len(ids), CHUNK):
-        chunk = ids[i : i + CHUNK]
-        TeamProjectMonth.objects.filter(project_id__in=chunk, month__range=(first, last)).delete()
-        months = (
-            Award.objects.filter(project_id__in=chunk, landed_on__range=(first, last))
-            .annotate(m=TruncMonth("landed_on"))
-            .values_list("project_id", "m", "from_team_id", "to_team_id")
-            .annotate(points=Sum("points"), changes=Sum("change_count"))
-            .order_by()
-        )
-        totals: dict[tuple, list] = {}
-        for project_id, m, from_team, to_team, points, changes in months:
-            m = m.date() if isinstance(m, dt.datetime) else m
-            for span, start in _spans(m):
-                acc = totals.setdefault((span, start, project_id, from_team, to_team), [0, 0])
-                acc[0] += points
-                acc[1] += changes
-        written += insert(
-            TeamProjectMonth,
-            ("span", "month", "project_id", "from_team_id", "to_team_id", "points", "changes"),
-            ((*key, acc[0], acc[1]) for key, acc in totals.items()),
-        )
-    return written
+def _sums(rows) -> dict[tuple, list]:
+    """{key: [points, changes]} summed over (*key, points, changes) rows."""
+    totals: dict[tuple, list] = {}
+    for *key, points, changes in rows:
+        acc = totals.setdefault(tuple(key), [0, 0])
+        acc[0] += points
+        acc[1] += changes
+    return totals
 
 
-def _project_people(projects: set[int], years: set[int]) -> int:
-    first, last = dt.date(min(years), 1, 1), dt.date(max(years), 12, 31)
-    ids = sorted(projects)
-    written = 0
-    for i in range(0, len(ids), CHUNK):
-        chunk = ids[i : i + CHUNK]
-        ProjectPeople.objects.filter(project_id__in=chunk, month__range=(first, last)).delete()
-        months = (
-            Award.objects.filter(project_id__in=chunk, landed_on__range=(first, last))
-            .annotate(m=TruncMonth("landed_on"))
-            .values_list("project_id", "m", "person_id")
-            .annotate(changes=Sum("change_count"))
-            .order_by()
-        )
-        net: dict[tuple, int] = {}  # (span, start, project, person) -> net changes
-        for project_id, m, person_id, changes in months:
-            m = m.date() if isinstance(m, dt.datetime) else m
-            for span, start in _spans(m):
-                key = (span, start, project_id, person_id)
-                net[key] = net.get(key, 0) + changes
-        people: dict[tuple, int] = {}
-        for (span, start, project_id, _), changes in net.items():
-            if changes > 0:
-                people[(span, start, project_id)] = people.get((span, start, project_id), 0) + 1
-        written += insert(
-            ProjectPeople,
-            ("span", "month", "project_id", "people"),
-            ((*key, count) for key, count in people.items()),
-        )
-    return written
+def _people(ids: list[int], first, last) -> int:
+    group = ("person_id", "from_team_id")
+    sums = _sums(_monthly("person_id", ids, first, last, group, p=Sum("points"), n=Sum("change_count")))  # fmt: skip
+    columns = ("span", "month", "person_id", "from_team_id", "points", "changes")
+    return _replace(PersonMonth, "person_id", ids, first, last, columns,
+                    ((*key, *acc) for key, acc in sums.items()))  # fmt: skip
+
+
+def _projects(ids: list[int], first, last) -> int:
+    group = ("project_id", "from_team_id", "to_team_id")
+    sums = _sums(_monthly("project_id", ids, first, last, group, p=Sum("points"), n=Sum("change_count")))  # fmt: skip
+    columns = ("span", "month", "project_id", "from_team_id", "to_team_id", "points", "changes")
+    return _replace(TeamProjectMonth, "project_id", ids, first, last, columns,
+                    ((*key, *acc) for key, acc in sums.items()))  # fmt: skip
+
+
+def _project_people(ids: list[int], first, last) -> int:
+    net: dict[tuple, int] = {}  # (span, start, project, person) -> net cross-team changes
+    for span, start, project_id, person_id, changes in _monthly(
+        "project_id", ids, first, last, ("project_id", "person_id"), n=Sum("change_count")
+    ):
+        key = (span, start, project_id, person_id)
+        net[key] = net.get(key, 0) + changes
+    people: dict[tuple, int] = {}
+    for (span, start, project_id, _), changes in net.items():
+        if changes > 0:
+            people[(span, start, project_id)] = people.get((span, start, project_id), 0) + 1
+    columns = ("span", "month", "project_id", "people")
+    return _replace(ProjectPeople, "project_id", ids, first, last, columns,
+                    ((*key, count) for key, count in people.items()))  # fmt: skip

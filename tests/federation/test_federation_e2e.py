@@ -12,14 +12,12 @@ service's endpoints.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 
 from federation.models import Divergence, HeldDelta, Mirror, PullRequestLink, SyncRun
 from people.roles import COMMITTEE_CHAIR, COMMITTEE_MEMBER, RESEARCHER
@@ -29,6 +27,7 @@ from review.models import Disclosure
 from tests.federation import test_publish_kit as kit
 from tests.review.screening_helpers import RSA_KEY
 from tests.review.workflow_fixtures import PLAN, assign, make_user
+from tests.security.workers import worker_env
 
 fed, fed_settings = kit.fed, kit.fed_settings
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -171,22 +170,13 @@ def test_federation_end_to_end(fed, client):
 
 @pytest.fixture
 def federation_worker(broker_url, postgres, transactional_db, fed_settings, localforge, tmp_path):
-    db = connection.settings_dict
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=(f"postgres://{db['USER'] or 'postgres'}:{db['PASSWORD'] or ''}@"
-                      f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"),
-        CELERY_BROKER_URL=broker_url,
-        GITLAB_URL=localforge.gitlab_url,
-        GITLAB_TOKEN=localforge.token,
-        GITHUB_API_URL=localforge.github_url,
-        GITHUB_TOKEN=localforge.token,
-        GITHUB_ORG=fed_settings.GITHUB_ORG,
-        GITHUB_WEBHOOK_SECRET=kit.SECRET,
-        SERVICE_URL=fed_settings.SERVICE_URL,
-        GIT_CACHE_DIR=fed_settings.GIT_CACHE_DIR,
-        FORGE_MAX_RETRY_WAIT="2",
-    )  # fmt: skip
+    env = worker_env(
+        broker_url=broker_url,
+        fed_settings=fed_settings,
+        localforge=localforge,
+        secret=kit.SECRET,
+        retry_wait="2",
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,git",
          "--pool", "solo", "--concurrency", "1", "--without-gossip", "--without-mingle",

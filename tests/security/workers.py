@@ -119,7 +119,18 @@ class Worker:
             self._log.close()
 
 
-def worker_env(*, broker_url, fed_settings, localforge, shim: GitShim, secret: str) -> dict:
+def worker_env(
+    *,
+    broker_url,
+    fed_settings,
+    localforge,
+    secret: str,
+    shim: GitShim | None = None,
+    retry_wait: str = "0",
+) -> dict:
+    """The environment of a worker on the test database, broker and localforge. By default no
+    sleeping inside the adapter (every fault reaches the task, which retries); `shim` puts the
+    git shim first on PATH."""
     db = connection.settings_dict
     env = dict(os.environ)
     env.update(
@@ -134,11 +145,12 @@ def worker_env(*, broker_url, fed_settings, localforge, shim: GitShim, secret: s
         GITHUB_WEBHOOK_SECRET=secret,
         SERVICE_URL=fed_settings.SERVICE_URL,
         GIT_CACHE_DIR=fed_settings.GIT_CACHE_DIR,
-        # No sleeping inside the adapter: every fault reaches the task, which retries.
-        FORGE_MAX_RETRIES="0",
-        FORGE_MAX_RETRY_WAIT="0",
-        PATH=f"{shim.bin}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
+        FORGE_MAX_RETRY_WAIT=retry_wait,
     )  # fmt: skip
+    if retry_wait == "0":
+        env["FORGE_MAX_RETRIES"] = "0"
+    if shim is not None:
+        env["PATH"] = f"{shim.bin}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}"
     return env
 
 
