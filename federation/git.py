@@ -74,6 +74,7 @@ DEFAULT_LOCK_TIMEOUT = 30.0
 
 # Subcommands that never change the repository they run in; anything else takes the lock.
 # fmt: off
+PIPE_SIZE = 1 << 20  # what an unprivileged process may ask for (fs.pipe-max-size)
 READ_ONLY = frozenset({
     "cat-file", "count-objects", "diff", "diff-tree", "for-each-ref", "grep", "log", "ls-remote",
     "ls-tree", "merge-base", "name-rev", "rev-list", "rev-parse", "show", "show-ref",
@@ -369,6 +370,13 @@ def stream(
     return _stream(argv, credentials, timeout)
 
 
+def _widen_pipe(stream) -> None:
+    """Let git write up to 1 MiB ahead of its reader (Linux; the default pipe holds 64 KiB), so
+    a reader busy parsing does not stall git."""
+    with suppress(AttributeError, OSError):
+        fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+
+
 def _stream(argv: list[str], credentials, timeout: float) -> Iterator[bytes]:
     with tempfile.TemporaryFile() as err_file:
         proc = subprocess.Popen(
@@ -392,6 +400,7 @@ def _stream(argv: list[str], credentials, timeout: float) -> Iterator[bytes]:
         finished = False
         try:
             assert proc.stdout is not None
+            _widen_pipe(proc.stdout)
             yield from proc.stdout
             proc.wait()
             finished = True
