@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import socket
 import subprocess
@@ -553,3 +554,13 @@ def test_token_never_in_a_git_command_line(gitlab_project, git_cache):
     for cmdline in seen.values():
         for secret in secrets:
             assert secret not in cmdline
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_GETPIPE_SZ"), reason="pipe sizes are a Linux feature")
+def test_streamed_output_gets_a_wide_pipe():
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb") as stream:
+        os.close(write_end)
+        before = fcntl.fcntl(stream.fileno(), fcntl.F_GETPIPE_SZ)
+        git._widen_pipe(stream)
+        assert before < git.PIPE_SIZE == fcntl.fcntl(stream.fileno(), fcntl.F_GETPIPE_SZ)
