@@ -157,15 +157,10 @@ class Scorer:
             size, acceptance, novelty, damping = self._factors(
                 ci, person_id, to_team, policy, accepted_by
             )
-            base = float(policy.base_points)
-            points = to_points(base * size * acceptance * novelty * damping * share)
-            nums = [_num(x) for x in (size, acceptance, novelty, damping, share)]
-            formula = f"{base:g} × " + " × ".join(f"{x:g}" for x in nums) + f" = {points}"
+            points, tail = self._points(float(policy.base_points), size, acceptance, novelty,
+                                        damping, share)  # fmt: skip
             facts = (
-                f'{{"cross_team":true,{common},"accepted_by":{self._accepted(accepted_by)},'
-                f'"factors":{{"base":{base!r},"size":{nums[0]!r},"acceptance":{nums[1]!r},'
-                f'"novelty":{nums[2]!r},"damping":{nums[3]!r},"share":{nums[4]!r}}},'
-                f'"formula":"{formula}"}}'
+                f'{{"cross_team":true,{common},"accepted_by":{self._accepted(accepted_by)},{tail}}}'
             )
             out.append(
                 Desired(ci.change_id, person_id, ci.project_id, day, points, 1, policy.id,
@@ -175,6 +170,30 @@ class Scorer:
         return out
 
     # -- cached JSON pieces ------------------------------------------------------------------
+
+    def _points(self, *factors: float) -> tuple[Decimal, str]:
+        """Points and the `factors` / `formula` JSON of (base, size, acceptance, novelty,
+        damping, share): the same factors recur across many changes, so both are cached."""
+        got = self._json.get(factors)
+        if got is None:
+            base, size, acceptance, novelty, damping, share = factors
+            points = to_points(base * size * acceptance * novelty * damping * share)
+            nums = [_num(x) for x in (size, acceptance, novelty, damping, share)]
+            formula = f"{base:g} × " + " × ".join(f"{x:g}" for x in nums) + f" = {points}"
+            got = self._json[factors] = (
+                points,
+                f'"factors":{{"base":{base!r},"size":{nums[0]!r},"acceptance":{nums[1]!r},'
+                f'"novelty":{nums[2]!r},"damping":{nums[3]!r},"share":{nums[4]!r}}},'
+                f'"formula":"{formula}"',
+            )
+        return got
+
+    def _size(self, policy, lines: int) -> float:
+        key = ("size", policy.id, lines)
+        got = self._json.get(key)
+        if got is None:
+            got = self._json[key] = size_of(policy, lines)
+        return got
 
     def _str(self, value: str) -> str:
         got = self._json.get(value)
@@ -231,7 +250,7 @@ class Scorer:
         return None
 
     def _factors(self, ci, person_id, to_team, policy, accepted_by) -> tuple[float, ...]:
-        size = size_of(policy, ci.lines)
+        size = self._size(policy, ci.lines)
         acceptance = float(policy.acceptance_owner if accepted_by else policy.acceptance_other)
         novelty = (
             float(policy.novelty_bonus)
