@@ -243,7 +243,7 @@ def _load_awards(ctx: BenchContext, people: int, awards: int) -> None:
         "change_id", "person_id", "kind", "seq", "points", "change_count", "policy_id",
         "landed_on", "project_id", "from_team_id", "to_team_id", "facts", "reason", "created_at",
     ], award_rows)  # fmt: skip
-    from incentives.models import PersonMonth, ProjectPeople, TeamProjectMonth
+    from incentives.models import PersonMonth, PersonSpan, ProjectPeople, TeamProjectMonth
     from incentives.rollup import rollup_refresh
 
     with transaction.atomic():
@@ -254,7 +254,7 @@ def _load_awards(ctx: BenchContext, people: int, awards: int) -> None:
         )
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
-            rollups = (PersonMonth, TeamProjectMonth, ProjectPeople)
+            rollups = (PersonMonth, PersonSpan, TeamProjectMonth, ProjectPeople)
             for model in (Award, *rollups):  # as autovacuum would
                 cur.execute(f"VACUUM ANALYZE {model._meta.db_table}")
 

@@ -5,8 +5,9 @@ period (with names joined and the page cut in SQL), the distinct projects / team
 page's keys, and the ranks of the same keys in the previous period. Whole years, quarters and
 months are read from the rollups (PersonMonth for people and teams, TeamProjectMonth for
 projects and the distinct counts of teams and projects, ProjectPeople for the people of a
-project in exactly one month, quarter or year); only the days at a period's edges are read from
-Award, through the covering index `award_period_cover`.
+project in exactly one month, quarter or year, PersonSpan for the people board of exactly one of
+those); only the days at a period's edges are read from Award, through the covering index
+`award_period_cover`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.db import connection
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
-from incentives.models import Award, PersonMonth, ProjectPeople, TeamProjectMonth
+from incentives.models import Award, PersonMonth, PersonSpan, ProjectPeople, TeamProjectMonth
 from incentives.periods import Period
 from incentives.policies import PolicyBook
 from incentives.rollup import month_end, quarter_end
@@ -154,6 +155,17 @@ def _sources(by: str, team_ids, period: Period) -> tuple[str, list]:
 
 def _ranked(by: str, team_ids, period: Period) -> tuple[str, list]:
     """Rank, key, points and changes of every key with activity in the period."""
+    span = _single_span(period) if by == "person" and team_ids is None else None
+    if span is not None:  # one row per person, read in rank order from `person_span_rank`
+        sql = f"""
+            SELECT RANK() OVER (ORDER BY s.points DESC) AS rank, s.k, s.points, s.changes,
+                   (SELECT COUNT(*) FROM {_PS} c WHERE c.span = %s AND c.month = %s) AS total
+            FROM (
+                SELECT r.person_id AS k, r.points, r.changes FROM {_PS} r
+                WHERE r.span = %s AND r.month = %s
+            ) s
+        """  # noqa: S608 - only constants and placeholders are interpolated
+        return sql, [*span, *span]
     sources, params = _sources(by, team_ids, period)
     sql = f"""
         SELECT RANK() OVER (ORDER BY s.points DESC) AS rank, s.k, s.points, s.changes,
@@ -180,6 +192,7 @@ def _keys_filter(column: str, keys) -> tuple[str, list]:
 
 _TP, _PM = TeamProjectMonth._meta.db_table, PersonMonth._meta.db_table
 _PP = ProjectPeople._meta.db_table
+_PS = PersonSpan._meta.db_table
 # (board, counted column) -> the rollup holding that pair: (table, key column, value column)
 _PAIR_ROLLUPS = {
     ("team", "project_id"): (_TP, "r.from_team_id", "r.project_id"),

@@ -450,6 +450,35 @@ class TeamProjectMonth(models.Model):
         return f"{self.from_team_id}->{self.project_id} {self.month:%Y-%m}: {self.points}"
 
 
+class PersonSpan(models.Model):
+    """Rollup of the ledger: a person's total points and net cross-team changes per month,
+    quarter and year over all credited teams (incentives.rollup); only people with either
+    non-zero. The people board reads it, through an index in rank order, when the period is
+    exactly one month, quarter or year and no team scope is set."""
+
+    span = models.CharField(max_length=1, choices=PersonMonth.Span.choices)
+    month = models.DateField(help_text="First day of the month, quarter or year (local).")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_index=False)
+    points = models.DecimalField(max_digits=14, decimal_places=2)
+    changes = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["span", "month", "person"], name="person_span_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["span", "month", "-points", "person"],
+                include=["changes"],
+                name="person_span_rank",
+            ),
+            models.Index(fields=["person", "month"], name="person_span_person"),
+        ]
+
+    def __str__(self):
+        return f"{self.person_id} {self.span}{self.month:%Y-%m}: {self.points}"
+
+
 class ProjectPeople(models.Model):
     """Rollup of the ledger: how many people have a net positive number of cross-team changes
     in a project per month, quarter and year (incentives.rollup). A distinct count does not add

@@ -1,6 +1,7 @@
 """The rollups of the ledger, refreshed after ledger writes: PersonMonth (per person and credited
-team), TeamProjectMonth (per project, contributor team and owner team) and ProjectPeople (the
-number of people with net cross-team changes in a project), each by month, quarter and year.
+team), PersonSpan (per person), TeamProjectMonth (per project, contributor team and owner team)
+and ProjectPeople (the number of people with net cross-team changes in a project), each by
+month, quarter and year.
 
 A refresh recomputes the rows of the given people (and projects) for the years touched,
 straight from Award, so it is always exactly the ledger's sum whatever wrote to it.
@@ -15,7 +16,7 @@ from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 
 from incentives.bulk import insert
-from incentives.models import Award, PersonMonth, ProjectPeople, TeamProjectMonth
+from incentives.models import Award, PersonMonth, PersonSpan, ProjectPeople, TeamProjectMonth
 
 CHUNK = 1000
 
@@ -103,8 +104,12 @@ def _people(ids: list[int], first, last) -> int:
     group = ("person_id", "from_team_id")
     sums = _sums(_monthly("person_id", ids, first, last, group, p=Sum("points"), n=Sum("change_count")))  # fmt: skip
     columns = ("span", "month", "person_id", "from_team_id", "points", "changes")
-    return _replace(PersonMonth, "person_id", ids, first, last, columns,
-                    ((*key, *acc) for key, acc in sums.items()))  # fmt: skip
+    written = _replace(PersonMonth, "person_id", ids, first, last, columns,
+                       ((*key, *acc) for key, acc in sums.items()))  # fmt: skip
+    totals = _sums((*key[:3], *acc) for key, acc in sums.items())  # over credited teams
+    columns = ("span", "month", "person_id", "points", "changes")
+    return written + _replace(PersonSpan, "person_id", ids, first, last, columns,
+                              ((*key, *acc) for key, acc in totals.items() if any(acc)))  # fmt: skip
 
 
 def _projects(ids: list[int], first, last) -> int:
