@@ -71,8 +71,9 @@ class Dedup:
 
 
 class SignatureWatch:
-    """Sees each commit as `git log` yields it: keeps its numstat signature (`sig`), notes the
-    ones whose numstat may hide a rename (`needs`), and sends to `stream` every commit that may
+    """Sees each commit as `git log` yields it: keeps the numstat signature of every non-merge
+    (`sig`), notes the ones whose numstat may hide a rename (`needs`), and sends to `stream` every
+    commit that may
     need a patch id (a superset of what assign_patch_ids will ask for among the new commits:
     eligibility is not known yet, so only merges and commits without files are left out)."""
 
@@ -83,9 +84,11 @@ class SignatureWatch:
         self._first: dict[str, str] = {}  # signature -> the one commit seen with it so far
 
     def see(self, c: Commit) -> None:
-        if c.is_merge or not c.files:
+        if c.is_merge:
             return
         sig = self.sig[c.sha] = numstat_signature(c.files)
+        if not c.files:  # empty: never eligible
+            return
         if always_needs_patch_id(c.files):
             self.needs.add(c.sha)
             self.stream.add(c.sha)
@@ -119,7 +122,7 @@ def assign_patch_ids(
         for ch in changes
         if legacy or ch.needs_patch_id or counts[ch.numstat_sig] > 1 or ch.numstat_sig in stored
     ]
-    found = early.finish() if early is not None else {}
+    found = dict(early.finish()) if early is not None else {}
     sent = early.sent if early is not None else set()
     found.update(
         patchids.patch_ids_of(repo, [ch.sha for ch in need if ch.sha not in sent], timeout=timeout)

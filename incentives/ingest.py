@@ -34,7 +34,6 @@ from incentives.models import Change, ChangeCoauthor, IngestState
 from incentives.patchids import streamed_patch_ids
 from incentives.resolve import Who, identities_for
 from incentives.rollup import rollup_refresh
-from incentives.signatures import always_needs_patch_id, numstat_signature
 from incentives.vendored import VendoredPaths, read_attributes
 
 log = logging.getLogger(__name__)
@@ -294,11 +293,8 @@ def _store(project, source, commits, tip, first, seen_at, vendored, report, repo
             flags.add("root")
         ch.flags = sorted(flags)
         ch.status = _status(c, ch)
-        ch.numstat_sig = watch.sig.get(c.sha) or numstat_signature(c.files)
-        if ch.status == Change.Status.ELIGIBLE:
-            ch.needs_patch_id = (
-                c.sha in watch.needs if c.sha in watch.sig else (always_needs_patch_id(c.files))
-            )
+        ch.numstat_sig = watch.sig[c.sha]
+        ch.needs_patch_id = ch.status == Change.Status.ELIGIBLE and c.sha in watch.needs
         if "Co-authored-by" in c.body or "co-authored-by" in c.body.lower():
             ch.coauthors = list(dict.fromkeys(e for _, e in c.coauthors() if e in who))
         changes.append(ch)
