@@ -2,8 +2,9 @@
 
 One `git log` over the new range (tip ^last ingested tip), two calls to read `.gitattributes`,
 one `git diff-tree --stdin -p | git patch-id` beside the log for the few changes whose numstat
-signature does not rule out a shared patch id (dedup.SignatureWatch, assign_patch_ids); then a
-handful of bulk queries.
+signature does not rule out a shared patch id (dedup.SignatureWatch, assign_patch_ids); the
+changes are built in batches while the log streams (building.ChangeBuilder); then a handful of
+bulk queries.
 The whole write happens in one transaction holding the project's IngestState row, so two
 ingests of one project never interleave, and re-ingesting a range changes nothing.
 """
@@ -13,32 +14,27 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-import zoneinfo
 from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from federation import git
 from incentives import gitlog
 from incentives.awarding import award_new_changes, claw_back_reverts
-from incentives.bulk import dumps, insert, reserve_ids
+from incentives.building import ChangeBuilder, NewChange
+from incentives.bulk import dumps, insert
 from incentives.dedup import Dedup, SignatureWatch, assign_patch_ids
 from incentives.gitlog import Commit
-from incentives.graph import landing_merges
 from incentives.models import Change, ChangeCoauthor, IngestState
 from incentives.patchids import streamed_patch_ids
-from incentives.resolve import Who, identities_for
 from incentives.rollup import rollup_refresh
 from incentives.vendored import VendoredPaths, read_attributes
 
 log = logging.getLogger(__name__)
-BATCH = 2000
-IMPLAUSIBLE = {"committer_date_far_past", "committer_date_far_future", "bad_committer_date"}
 
 
 class IngestError(Exception):
@@ -149,20 +145,26 @@ def ingest(
             return report
         first = not state.tip
         exclude = [state.tip] if old_exists and not full else []
-        watch = SignatureWatch(running.enter_context(streamed_patch_ids(path, timeout=timeout)))
-        commits = []
-        for commit in gitlog.read_commits(path, tip, exclude, timeout=timeout):
-            commits.append(commit)
-            watch.see(commit)
-        report.lap("git log")
-        # .gitattributes are read at the tip unless the new commits cannot have changed them
-        if not exclude or "files" not in state.attributes or _touches_attributes(commits):
+        # .gitattributes are read at the tip, unless the new commits cannot have changed them
+        stored = bool(exclude) and "files" in state.attributes
+        if not stored:
             state.attributes = {"tip": tip, "files": read_attributes(path, tip, timeout=timeout)}
-        vendored = VendoredPaths.from_files(state.attributes["files"])
         report.lap("attributes")
-        _store(
-            project, source, commits, tip, first, seen_at, vendored, report, path, timeout, watch
-        )
+        watch = SignatureWatch(running.enter_context(streamed_patch_ids(path, timeout=timeout)))
+        builder = ChangeBuilder(project, VendoredPaths.from_files(state.attributes["files"]), watch)
+        for commit in gitlog.read_commits(path, tip, exclude, timeout=timeout):
+            builder.add(commit)
+        if stored and _touches_attributes(builder.commits):
+            state.attributes = {"tip": tip, "files": read_attributes(path, tip, timeout=timeout)}
+            builder.recount(VendoredPaths.from_files(state.attributes["files"]))
+        report.lap("git log")
+        changes = builder.finish(tip, first, seen_at)
+        counts = builder.counts
+        report.commits_read, report.merges = counts.commits_read, counts.merges
+        report.already_known = counts.already_known
+        report.identities_created = counts.identities_created
+        report.lap("landing")
+        _store(project, source, changes, builder.who, report, path, timeout, watch)
         state.tip = tip
         state.repo = str(path.resolve())
         state.commits_read = report.commits_read
@@ -175,43 +177,6 @@ def ingest(
     return report
 
 
-def _landing(commit: Commit, merge: Commit | None, first: bool, seen_at):
-    if merge is not None:
-        src, kind = merge, Change.Landing.MERGE
-    elif first:
-        src, kind = commit, Change.Landing.HISTORY
-    else:
-        return seen_at, Change.Landing.SEEN
-    if src.flags & IMPLAUSIBLE:
-        return seen_at, Change.Landing.SEEN
-    return min(src.committed_at, seen_at), kind
-
-
-@dataclass(slots=True)
-class NewChange:
-    id: int
-    commit: Commit
-    author: Who | None
-    merge: Commit | None
-    landed_at: dt.datetime
-    landed_on: dt.date
-    landing: str
-    added: int = 0
-    removed: int = 0
-    vendored: int = 0
-    patch_id: str = ""
-    numstat_sig: str = ""
-    needs_patch_id: bool = False
-    status: str = Change.Status.ELIGIBLE
-    duplicate_of: int | None = None
-    flags: list[str] = field(default_factory=list)
-    coauthors: list[str] = field(default_factory=list)
-
-    @property
-    def sha(self) -> str:
-        return self.commit.sha
-
-
 CHANGE_COLUMNS = (
     "id", "project_id", "sha", "source", "subject", "author_identity_id", "author_name",
     "committer_identity_id", "authored_at", "author_utc_offset", "committed_at", "landed_at",
@@ -221,84 +186,7 @@ CHANGE_COLUMNS = (
 )  # fmt: skip
 
 
-def _known_shas(project, commits: list[Commit]) -> set[str]:
-    if not Change.objects.filter(project=project).exists():
-        return set()
-    known: set[str] = set()
-    shas = [c.sha for c in commits]
-    for i in range(0, len(shas), BATCH):
-        known.update(
-            Change.objects.filter(project=project, sha__in=shas[i : i + BATCH]).values_list(
-                "sha", flat=True
-            )
-        )
-    return known
-
-
-def _identities(plain: list[Commit], merges) -> tuple[dict[str, Who], int]:
-    names: dict[str, str] = {}
-    create: set[str] = set()
-    for c in plain:
-        names.setdefault(c.author_email, c.author_name)
-        create.add(c.author_email)
-        names.setdefault(c.committer_email, c.committer_name)
-        for name, email in c.coauthors():
-            names.setdefault(email, name)
-            create.add(email)
-    for m in {id(m): m for m in merges if m is not None}.values():
-        names.setdefault(m.author_email, m.author_name)
-        names.setdefault(m.committer_email, m.committer_name)
-    return identities_for(names, create=create)
-
-
-def _store(project, source, commits, tip, first, seen_at, vendored, report, repo, timeout, watch):
-    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    report.commits_read = len(commits)
-    merges_of = landing_merges(commits, tip)
-    plain = [c for c in commits if not c.is_merge]
-    report.merges = len(commits) - len(plain)
-    known = _known_shas(project, plain)
-    report.already_known = len(known)
-    plain = [c for c in plain if c.sha not in known]
-    who, report.identities_created = _identities(plain, merges_of.values())
-    landed = {c.sha: _landing(c, merges_of.get(c.sha), first, seen_at) for c in plain}
-    plain.sort(key=lambda c: (landed[c.sha][0], c.author_ts, c.sha))
-    report.lap("identities")
-    ids = reserve_ids(Change, len(plain))
-    changes = []
-    is_excluded = vendored.is_excluded
-    for change_id, c in zip(ids, plain, strict=True):
-        landed_at, landing = landed[c.sha]
-        ch = NewChange(
-            id=change_id,
-            commit=c,
-            author=who.get(c.author_email),
-            merge=merges_of.get(c.sha),
-            landed_at=landed_at,
-            landed_on=landed_at.astimezone(tz).date(),
-            landing=landing,
-        )
-        flags = set(c.flags)
-        for f in c.files:
-            if f.added is None:
-                flags.add("binary")
-            elif is_excluded(f.path):
-                ch.vendored += f.added + f.removed
-            else:
-                ch.added += f.added
-                ch.removed += f.removed
-        if not c.files:
-            flags.add("empty")
-        if not c.parents:
-            flags.add("root")
-        ch.flags = sorted(flags)
-        ch.status = _status(c, ch)
-        ch.numstat_sig = watch.sig[c.sha]
-        ch.needs_patch_id = ch.status == Change.Status.ELIGIBLE and c.sha in watch.needs
-        if "Co-authored-by" in c.body or "co-authored-by" in c.body.lower():
-            ch.coauthors = list(dict.fromkeys(e for _, e in c.coauthors() if e in who))
-        changes.append(ch)
-    report.lap("changes built")
+def _store(project, source, changes, who, report, repo, timeout, watch):
     _deduplicate(project, source, repo, changes, report, timeout, watch.stream)
     now = timezone.now()
     insert(Change, CHANGE_COLUMNS, (_change_row(project, source, ch, who, now) for ch in changes))
@@ -364,15 +252,3 @@ def _change_row(project, source, ch: NewChange, who, now) -> tuple:
 def _id(who, email):
     w = who.get(email)
     return w.identity_id if w else None
-
-
-def _status(c: Commit, ch: NewChange) -> str:
-    if ch.author is None:
-        return Change.Status.NO_AUTHOR
-    if ch.author.is_bot:
-        return Change.Status.BOT
-    if c.reverts():
-        return Change.Status.REVERT
-    if ch.added + ch.removed == 0:
-        return Change.Status.EMPTY
-    return Change.Status.ELIGIBLE
