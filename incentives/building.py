@@ -13,6 +13,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection
 
 from incentives.bulk import reserve_ids
 from incentives.dedup import SignatureWatch
@@ -77,6 +78,9 @@ class ChangeBuilder:
         self._names: dict[str, str] = {}  # email -> the first git name met with it
         self._unknown: set[str] = set()  # looked up, nobody has it, not created
         self._check_known = Change.objects.filter(project=project).exists()
+        # ids from a PostgreSQL sequence stay reserved, so they are taken batch by batch
+        self._ids: list[int] = []
+        self._ids_ahead = connection.vendor == "postgresql"
 
     def add(self, commit: Commit) -> None:
         self.commits.append(commit)
@@ -102,7 +106,8 @@ class ChangeBuilder:
             ch.landed_at, ch.landing = _landing(ch.commit, ch.merge, first, seen_at)
             ch.landed_on = ch.landed_at.astimezone(tz).date()
         self.changes.sort(key=lambda ch: (ch.landed_at, ch.commit.author_ts, ch.sha))
-        for change_id, ch in zip(reserve_ids(Change, len(self.changes)), self.changes, strict=True):
+        ids = sorted(self._ids) if self._ids_ahead else reserve_ids(Change, len(self.changes))
+        for change_id, ch in zip(ids, self.changes, strict=True):
             ch.id = change_id
         return self.changes
 
@@ -116,6 +121,8 @@ class ChangeBuilder:
             self.counts.already_known += len(known)
             plain = [c for c in plain if c.sha not in known]
         self._resolve(plain, ())
+        if self._ids_ahead:
+            self._ids += reserve_ids(Change, len(plain))
         for c in plain:
             ch = NewChange(commit=c, author=self.who.get(c.author_email))
             self._build(ch)

@@ -5,11 +5,11 @@ import datetime as dt
 import pytest
 
 from federation import git
-from incentives import gitlog
+from incentives import building, gitlog
 from incentives.ingest import IngestError, ingest
-from incentives.models import Award, Change, IngestState
+from incentives.models import Award, Change, ChangeCoauthor, IngestState
 from people.models import Identity
-from tests.incentives.conftest import ALICE, BOB, CAROL
+from tests.incentives.conftest import ALICE, BOB, CAROL, DAVE, RENOVATE
 from tests.incentives.gitrepo import lines
 
 pytestmark = pytest.mark.django_db
@@ -189,3 +189,80 @@ def test_gitattributes_are_read_again_only_when_a_push_changes_them(org, repo):
     ingest(project=org.project, repo=repo.path, seen_at=SEEN)
     assert IngestState.objects.get(project=org.project).attributes["tip"] == read_at  # reused
     assert Change.objects.get(sha=later).status == Change.Status.EMPTY  # only generated lines
+
+
+def _stored(project) -> dict:
+    """What an ingest wrote, by sha and email rather than by id (ids differ between runs)."""
+    changes = Change.objects.filter(project=project)
+    return {
+        "landing order": list(changes.order_by("id").values_list("sha", flat=True)),
+        "changes": sorted(
+            changes.values_list(
+                "sha",
+                "author_identity__value",
+                "committer_identity__value",
+                "landed_at",
+                "landing",
+                "merge_sha",
+                "merge_author_identity__value",
+                "lines_added",
+                "lines_removed",
+                "patch_id",
+                "status",
+                "duplicate_of__sha",
+                "reverted_by__sha",
+                "flags",
+            )
+        ),  # fmt: skip
+        "coauthors": sorted(ChangeCoauthor.objects.values_list("change__sha", "identity__value")),
+        "awards": sorted(
+            Award.objects.values_list("change__sha", "person_id", "kind", "points", "facts")
+        ),
+        "identities": sorted(
+            Identity.objects.values_list("value", "display_name", "is_bot", "person_id")
+        ),
+    }
+
+
+def test_ingest_in_batches_of_one_commit_stores_what_one_batch_does(org, repo, monkeypatch):
+    outsider = "xavier@partner.example"
+    repo.commit({"a.py": lines(9)}, author=("Xavier Author", outsider),
+                date="2025-03-03T10:00:00+09:00")  # fmt: skip
+    repo.checkout("feature", new=True)
+    picked = repo.commit({"b.py": lines(7, "b")}, author=CAROL, date="2025-03-04T10:00:00+09:00")
+    ported = repo.commit({"c.py": lines(5, "c")}, author=BOB,
+                committer=("Xavier Committer", outsider), date="2025-03-05T10:00:00+09:00",
+                message="Port\n\nCo-authored-by: Yan New <yan@partner.example>\n")  # fmt: skip
+    repo.checkout("main")
+    repo.cherry_pick(picked, committer=BOB, date="2025-03-06T10:00:00+09:00")
+    repo.merge("feature", by=DAVE, date="2025-03-07T10:00:00+09:00")
+    bot = repo.commit({"uv.lock": lines(3, "lock"), "d.py": lines(2, "d")}, author=RENOVATE,
+                      date="2025-03-08T10:00:00+09:00")  # fmt: skip
+    repo.revert(bot, author=BOB, date="2025-03-09T10:00:00+09:00")
+
+    def run(batch: int) -> dict:
+        monkeypatch.setattr(building, "BATCH", batch)
+        report = ingest(project=org.project, repo=repo.path, seen_at=SEEN)
+        assert (report.commits_read, report.merges, report.identities_created) == (8, 1, 3)
+        again = ingest(project=org.project, repo=repo.path, seen_at=SEEN, full=True)
+        assert (again.already_known, again.changes_created) == (7, 0)
+        return _stored(org.project)
+
+    whole = run(10_000)
+    Award.objects.all().delete()
+    ChangeCoauthor.objects.all().delete()
+    Change.objects.all().delete()
+    IngestState.objects.all().delete()
+    Identity.objects.filter(person=None).delete()
+    one_by_one = run(1)
+
+    assert one_by_one == whole
+    main = [repo.head(f"main~{n}") for n in range(6)]  # the revert back to the first commit
+    assert whole["landing order"] == [main[5], main[4], main[3], picked, ported, bot, main[0]]
+    # named by the first git name met with the email in log order (newest first): met as a
+    # committer only (looked up, not created), then created as an author in a later batch
+    assert (outsider, "Xavier Committer", False, None) in whole["identities"]
+    assert whole["coauthors"] == [(ported, "yan@partner.example")]
+    by_sha = {row[0]: row for row in whole["changes"]}
+    assert by_sha[picked][10:12] == (Change.Status.DUPLICATE, repo.head("main~3"))
+    assert [by_sha[sha][10] for sha in whole["landing order"]].count("eligible") == 4
