@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from incentives.attribution import OrgIndex
 from incentives.bulk import insert
-from incentives.ledger import AWARD_COLUMNS, award_tuple, clawback_reverts, credits_of
+from incentives.ledger import AWARD_COLUMNS, award_tuple, clawback_reverts
 from incentives.models import Award, Change
 from incentives.policies import PolicyBook
 from incentives.prior import context_for
@@ -19,12 +19,8 @@ def award_new_changes(project, changes, who, now, report, touched: list) -> int:
     (person, landing day, project) of each row is appended to `touched` for the rollups."""
     inputs = []
     for ch in changes:
-        if ch.status != Change.Status.ELIGIBLE:
-            continue
-        a = ch.author
-        co = [(who[e].person_id, e, who[e].is_bot) for e in ch.coauthors]
-        credits = credits_of((a.person_id, a.value, a.is_bot), co)
-        if not credits:
+        credits = ch.credits  # worked out while the log streamed (building.py)
+        if ch.status != Change.Status.ELIGIBLE or not credits:
             continue
         acceptors = []
         if ch.merge is not None:

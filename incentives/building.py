@@ -19,6 +19,7 @@ from incentives.bulk import reserve_ids
 from incentives.dedup import SignatureWatch
 from incentives.gitlog import Commit
 from incentives.graph import landing_merges
+from incentives.ledger import credits_of
 from incentives.models import Change
 from incentives.resolve import Who, identities_for
 from incentives.vendored import VendoredPaths
@@ -46,6 +47,7 @@ class NewChange:
     duplicate_of: int | None = None
     flags: list[str] = field(default_factory=list)
     coauthors: list[str] = field(default_factory=list)
+    credits: list[tuple[int, str]] = field(default_factory=list)  # ledger.credits_of
 
     @property
     def sha(self) -> str:
@@ -177,6 +179,10 @@ class ChangeBuilder:
         ch.needs_patch_id = ch.status == Change.Status.ELIGIBLE and c.sha in self.watch.needs
         if "Co-authored-by" in c.body or "co-authored-by" in c.body.lower():
             ch.coauthors = list(dict.fromkeys(e for _, e in c.coauthors() if e in self.who))
+        if ch.status == Change.Status.ELIGIBLE:
+            a, who = ch.author, self.who
+            co = [(who[e].person_id, e, who[e].is_bot) for e in ch.coauthors]
+            ch.credits = credits_of((a.person_id, a.value, a.is_bot), co)
 
 
 def _known_shas(project, commits: list[Commit]) -> set[str]:
