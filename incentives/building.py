@@ -68,8 +68,9 @@ class ChangeBuilder:
     """`add(commit)` each commit as the log yields it, then `finish()` for the changes in
     landing order (ids reserved). `who` maps every email met to its identity."""
 
-    def __init__(self, project, vendored: VendoredPaths, watch: SignatureWatch):
+    def __init__(self, project, vendored: VendoredPaths, watch: SignatureWatch, progress=None):
         self.project = project
+        self.progress = progress  # called with the number of commits read after each batch
         self.vendored = vendored
         self.watch = watch
         self.commits: list[Commit] = []
@@ -115,6 +116,8 @@ class ChangeBuilder:
 
     def _flush(self) -> None:
         batch, self._pending = self._pending, []
+        if not batch:
+            return
         self.counts.commits_read += len(batch)
         plain = [c for c in batch if not c.is_merge]
         self.counts.merges += len(batch) - len(plain)
@@ -129,6 +132,8 @@ class ChangeBuilder:
             ch = NewChange(commit=c, author=self.who.get(c.author_email))
             self._build(ch)
             self.changes.append(ch)
+        if self.progress is not None:
+            self.progress(self.counts.commits_read)
 
     def _resolve(self, plain: list[Commit], merges) -> None:
         """Look up the emails not met before (of new changes, or of the merges that landed

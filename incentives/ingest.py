@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,11 +121,13 @@ def ingest(
     seen_at: dt.datetime | None = None,
     full: bool = False,
     timeout: float | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> IngestReport:
     """Ingest the project's default branch from `repo` (default: the federation cache mirror).
 
     `seen_at` is when the sync saw the new tip (default now); `full` re-reads the whole
-    history (already-stored commits are skipped, so nothing changes twice)."""
+    history (already-stored commits are skipped, so nothing changes twice); `progress` is
+    called with the number of commits read so far while the log streams."""
     from federation import repos
 
     started = time.monotonic()
@@ -151,7 +154,8 @@ def ingest(
             state.attributes = {"tip": tip, "files": read_attributes(path, tip, timeout=timeout)}
         report.lap("attributes")
         watch = SignatureWatch(running.enter_context(streamed_patch_ids(path, timeout=timeout)))
-        builder = ChangeBuilder(project, VendoredPaths.from_files(state.attributes["files"]), watch)
+        vendored = VendoredPaths.from_files(state.attributes["files"])
+        builder = ChangeBuilder(project, vendored, watch, progress)
         for commit in gitlog.read_commits(path, tip, exclude, timeout=timeout):
             builder.add(commit)
         if stored and _touches_attributes(builder.commits):

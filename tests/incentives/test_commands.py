@@ -5,6 +5,8 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
+from incentives import building
+from incentives.management.commands.ingest import Command as IngestCommand
 from incentives.models import Award
 from tests.incentives.conftest import BOB
 from tests.incentives.gitrepo import lines
@@ -84,6 +86,26 @@ def test_until_before_since_is_refused(db):
         run("leaderboard", "--by", "person", "--since", "2025-03-01", "--until", "2025-02-01")
     with pytest.raises(CommandError, match="not a date"):
         run("leaderboard", "--by", "person", "--since", "march", "--until", "2025-02-01")
+
+
+def test_ingest_shows_progress_on_stderr_while_reading(org, repo, monkeypatch):
+    for n in range(3):
+        repo.commit(
+            {f"f{n}.py": lines(3, str(n))}, author=BOB, date=f"2025-03-0{n + 3}T10:00:00+09:00"
+        )
+    monkeypatch.setattr(building, "BATCH", 2)
+    args = ("ingest", "--project", "group/vision-kit", "--repo", str(repo.path), "--full")
+    err = io.StringIO()
+    call_command(*args, stdout=io.StringIO(), stderr=err)
+    assert err.getvalue() == ""  # quicker than a second: nothing shown
+
+    monkeypatch.setattr(IngestCommand, "progress_every", 0.0)
+    err = io.StringIO()
+    call_command(*args, stdout=io.StringIO(), stderr=err)
+    assert err.getvalue().splitlines() == ["commits read: 2", "commits read: 4"]
+    err = io.StringIO()
+    call_command(*args, "--verbosity", "0", stdout=io.StringIO(), stderr=err)
+    assert err.getvalue() == ""
 
 
 def test_ingest_refuses_unknown_project_and_missing_repo(org, tmp_path):
