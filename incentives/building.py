@@ -1,9 +1,10 @@
 """Changes built from commits while the ingest's `git log` still streams.
 
 Every `BATCH` commits, `ChangeBuilder` skips the ones already stored, resolves the new emails to
-identities and works out each change's lines, flags, status and numstat signature, so that work
-runs beside git instead of after it. What needs the whole range (which merge landed a commit,
-the landing order, the ids) is filled in by `finish()`.
+identities and works out each change's lines, flags, status, numstat signature and credited
+people (and, on PostgreSQL, reserves its id), so that work runs beside git instead of after it.
+What needs the whole range (which merge landed a commit, the landing order) is filled in by
+`finish()`.
 """
 
 from __future__ import annotations
