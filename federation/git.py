@@ -71,10 +71,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 300.0
 DEFAULT_LOCK_TIMEOUT = 30.0
+PIPE_SIZE = 1 << 20  # what an unprivileged process may ask for (fs.pipe-max-size)
 
 # Subcommands that never change the repository they run in; anything else takes the lock.
 # fmt: off
-PIPE_SIZE = 1 << 20  # what an unprivileged process may ask for (fs.pipe-max-size)
 READ_ONLY = frozenset({
     "cat-file", "count-objects", "diff", "diff-tree", "for-each-ref", "grep", "log", "ls-remote",
     "ls-tree", "merge-base", "name-rev", "rev-list", "rev-parse", "show", "show-ref",

@@ -73,9 +73,9 @@ class Dedup:
 class SignatureWatch:
     """Sees each commit as `git log` yields it: keeps the numstat signature of every non-merge
     (`sig`), notes the ones whose numstat may hide a rename (`needs`), and sends to `stream` every
-    commit that may
-    need a patch id (a superset of what assign_patch_ids will ask for among the new commits:
-    eligibility is not known yet, so only merges and commits without files are left out)."""
+    commit that may need a patch id (a superset of what assign_patch_ids will ask for among the
+    new commits: eligibility is not known yet, so only merges and commits without files are left
+    out)."""
 
     def __init__(self, stream: patchids.PatchIdStream):
         self.stream = stream

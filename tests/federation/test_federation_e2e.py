@@ -175,6 +175,7 @@ def federation_worker(broker_url, postgres, transactional_db, fed_settings, loca
         fed_settings=fed_settings,
         localforge=localforge,
         secret=kit.SECRET,
+        retries=None,
         retry_wait="2",
     )
     proc = subprocess.Popen(

@@ -126,11 +126,12 @@ def worker_env(
     localforge,
     secret: str,
     shim: GitShim | None = None,
+    retries: str | None = "0",
     retry_wait: str = "0",
 ) -> dict:
-    """The environment of a worker on the test database, broker and localforge. By default no
-    sleeping inside the adapter (every fault reaches the task, which retries); `shim` puts the
-    git shim first on PATH."""
+    """The environment of a worker on the test database, broker and localforge. By default the
+    adapter neither retries nor sleeps (every fault reaches the task, which retries); `retries`
+    None keeps the adapter's own default; `shim` puts the git shim first on PATH."""
     db = connection.settings_dict
     env = dict(os.environ)
     env.update(
@@ -147,8 +148,8 @@ def worker_env(
         GIT_CACHE_DIR=fed_settings.GIT_CACHE_DIR,
         FORGE_MAX_RETRY_WAIT=retry_wait,
     )  # fmt: skip
-    if retry_wait == "0":
-        env["FORGE_MAX_RETRIES"] = "0"
+    if retries is not None:
+        env["FORGE_MAX_RETRIES"] = retries
     if shim is not None:
         env["PATH"] = f"{shim.bin}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}"
     return env

@@ -52,8 +52,6 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         self.stdout.write(report.summary())
 
-    _last = 0.0
-
     def _progress(self, commits: int) -> None:
         """A line on stderr at most every `progress_every` seconds while the log is read."""
         now = time.monotonic()
