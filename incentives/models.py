@@ -239,7 +239,11 @@ class Award(models.Model):
         db_constraint=False,
     )
     landed_on = models.DateField()
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # the change's project, copied for the leaderboards' covering index: its existence is already
+    # guarded by Change.project's constraint, so it has none of its own (docs/decisions.md)
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     from_team = models.ForeignKey(
         Team,
         null=True,

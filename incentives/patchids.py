@@ -98,7 +98,8 @@ def present_commits(repo: Path, shas: list[str], *, timeout=None) -> list[str]:
 
 
 class PatchIdStream:
-    """Send commits with `add(sha)` while other work goes on; `finish()` waits for the last
+    """Send commits with `add(sha)` while other work goes on; `end()` says nothing more comes
+    (the processes finish the last ones while the caller goes on); `finish()` waits for them
     and returns {sha: patch id}. `sent` is every sha added (a sent commit without an id has an
     empty diff, as with patch_ids_of). The two git processes start at the first `add`."""
 
@@ -109,6 +110,7 @@ class PatchIdStream:
         self._out: list[bytes] = []
         self._threads: list[threading.Thread] = []
         self._ids: dict[str, str] | None = None
+        self._ended = False
 
     def _start(self) -> None:
         diff = self._stack.enter_context(
@@ -128,19 +130,25 @@ class PatchIdStream:
     def add(self, sha: str) -> None:
         if sha in self.sent:
             return
-        if self._ids is not None:
-            raise RuntimeError("the stream is finished")
+        if self._ended:
+            raise RuntimeError("the stream is ended")
         git.validate_sha(sha)
         if self._stdin is None:
             self._start()
         self.sent.add(sha)
         self._stdin.write(f"{sha}\n".encode("ascii"))
 
-    def finish(self) -> dict[str, str]:
-        if self._ids is None:
+    def end(self) -> None:
+        if not self._ended:
+            self._ended = True
             if self._stdin is not None:
                 with suppress(BrokenPipeError):  # git stopped reading: its exit status tells why
                     self._stdin.close()
+
+    def finish(self) -> dict[str, str]:
+        if self._ids is None:
+            self.end()
+            if self._stdin is not None:
                 for t in self._threads:
                     t.join()
             self._ids = parse_patch_ids(b"".join(self._out))

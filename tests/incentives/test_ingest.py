@@ -266,3 +266,38 @@ def test_ingest_in_batches_of_one_commit_stores_what_one_batch_does(org, repo, m
     by_sha = {row[0]: row for row in whole["changes"]}
     assert by_sha[picked][10:12] == (Change.Status.DUPLICATE, repo.head("main~3"))
     assert [by_sha[sha][10] for sha in whole["landing order"]].count("eligible") == 4
+
+
+def test_the_cycle_collector_is_off_while_ingesting_and_back_on_after(org, repo):
+    import gc
+
+    repo.commit({"a.py": lines(9)}, author=BOB, date="2025-03-03T10:00:00+09:00")
+    during = []
+    report = ingest(
+        project=org.project, repo=repo.path, progress=lambda n: during.append(gc.isenabled())
+    )
+    assert report.commits_read == 2
+    assert during == [False]
+    assert gc.isenabled()
+    org.project.default_branch = "trunk"
+    with pytest.raises(IngestError, match="no branch"):  # raised inside the paused block
+        ingest(project=org.project, repo=repo.path)
+    assert gc.isenabled()
+    org.project.default_branch = "main"
+    gc.disable()  # a caller that had it off keeps it off
+    try:
+        ingest(project=org.project, repo=repo.path, full=True)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_deleting_a_project_takes_its_changes_and_their_awards(org, repo):
+    # Award.project has no constraint of its own (the change's guards it): the ORM still cascades
+    repo.commit({"a.py": lines(9)}, author=BOB, date="2025-03-03T10:00:00+09:00")
+    ingest(project=org.project, repo=repo.path)
+    project_id = org.project.id
+    assert Award.objects.filter(project_id=project_id).count() == 1
+    org.project.delete()
+    assert not Change.objects.filter(project_id=project_id).exists()
+    assert not Award.objects.filter(project_id=project_id).exists()

@@ -43,6 +43,22 @@ def test_streamed_patch_ids_equal_the_log_ones(repo):
     assert len(set(found.values())) == len(found)  # every change here differs
 
 
+def test_an_ended_stream_still_gives_every_id_and_takes_no_more(repo):
+    shas = _history(repo)
+    git_dir = Path(repo.path) / ".git"
+    with streamed_patch_ids(git_dir) as stream:
+        for sha in shas[1:]:
+            stream.add(sha)
+        stream.end()
+        stream.end()  # twice is fine
+        stream.add(shas[1])  # already sent: nothing to do
+        with pytest.raises(RuntimeError, match="ended"):
+            stream.add(shas[0])
+        found = stream.finish()
+    assert found == patch_ids_of(git_dir, shas[1:])
+    assert stream.sent == set(shas[1:])
+
+
 def test_a_stream_nothing_was_sent_to_starts_no_git(tmp_path):
     # git on a missing repository would fail the block (next test): nothing started, no error
     with streamed_patch_ids(tmp_path / "missing.git") as stream:
