@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 
 from django.db import connection
 
 BATCH = 5000
+_FOREIGN_KEYS: dict[str, str] = {}  # table -> its foreign-key constraints, quoted, joined
 
 
 def dumps(value) -> str:
@@ -34,6 +36,54 @@ def reserve_ids(model, n: int) -> list[int]:
         cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 - a table name
         first = cur.fetchone()[0] + 1
     return list(range(first, first + n))
+
+
+@contextmanager
+def checked_per_statement(model) -> Iterator[None]:
+    """Within the block, `model`'s foreign keys (which Django declares DEFERRABLE INITIALLY
+    DEFERRED) are checked at the end of each statement rather than at commit (PostgreSQL only):
+    the ingest checks its changes while git still runs instead of after it."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    table = model._meta.db_table
+    with connection.cursor() as cur:
+        names = _FOREIGN_KEYS.get(table)
+        if names is None:
+            found = connection.introspection.get_constraints(cur, table)
+            names = _FOREIGN_KEYS[table] = ", ".join(
+                connection.ops.quote_name(n) for n, c in sorted(found.items()) if c["foreign_key"]
+            )
+        if not names:
+            yield
+            return
+        cur.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
+    yield  # an exception leaves them so: the transaction is rolled back anyway
+    with connection.cursor() as cur:
+        cur.execute(f"SET CONSTRAINTS {names} DEFERRED")
+
+
+def update(model, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Set `columns` of the rows named by id: each of `rows` is (*values, id). PostgreSQL: one
+    UPDATE joined with the values sent as arrays; elsewhere one `executemany`."""
+    if not rows:
+        return
+    table = model._meta.db_table
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            by_column = {f.column: f for f in model._meta.concrete_fields}
+            types = [by_column[c].db_type(connection) for c in columns]  # an FK: its target's
+            arrays = ", ".join(f"%s::{t}[]" for t in [*types, "bigint"])
+            names = ", ".join([*columns, "id"])
+            sets = ", ".join(f"{c} = v.{c}" for c in columns)
+            cur.execute(
+                f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}) AS v({names}) "  # noqa: S608
+                "WHERE t.id = v.id",
+                [list(col) for col in zip(*rows, strict=True)],
+            )
+            return
+        sets = ", ".join(f"{c} = %s" for c in columns)
+        cur.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)  # noqa: S608
 
 
 def _to_sqlite(value):

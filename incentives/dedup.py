@@ -99,14 +99,15 @@ class SignatureWatch:
 
 
 def assign_patch_ids(
-    *, project_id: int, source: str, repo, changes, timeout=None, early=None
+    *, project_id: int, source: str, repo, changes, timeout=None, early=None, stored=None
 ) -> int:
     """Give a real patch id to each new eligible change in `changes` (objects with `.sha`,
     `.numstat_sig`, `.needs_patch_id`, `.patch_id`) that may share it with another eligible
     change: its signature collides in the batch or with a stored change, or its numstat may
     hide a rename (signatures.py). A colliding stored change that has no patch id yet gets one
     too (from this repository if it has the commit, else from the one its ingest last read).
-    `early` is a PatchIdStream that may already have been sent some of them.
+    `early` is a PatchIdStream that may already have been sent some of them; `stored` is what
+    stored_by_signature gave for (at least) their signatures before they were stored.
     Returns how many patch ids were computed."""
     if not changes:
         return 0
@@ -116,7 +117,12 @@ def assign_patch_ids(
         .exclude(patch_id="")
         .exists()
     )
-    stored = _stored_by_signature(sorted(counts)) if not legacy else {}
+    if legacy:
+        stored = {}
+    elif stored is None:
+        stored = stored_by_signature(sorted(counts))
+    else:
+        stored = {sig: rows for sig, rows in stored.items() if sig in counts}
     need = [
         ch
         for ch in changes
@@ -133,7 +139,7 @@ def assign_patch_ids(
     return len(need) + _fill_stored(project_id, source, repo, lacking, timeout)
 
 
-def _stored_by_signature(sigs: list[str]) -> dict[str, list[tuple]]:
+def stored_by_signature(sigs: list[str]) -> dict[str, list[tuple]]:
     """{signature: [(id, project id, source, sha, patch id)]} of stored eligible changes."""
     out: dict[str, list[tuple]] = {}
     if not sigs or not Change.objects.exclude(numstat_sig="").exists():

@@ -102,9 +102,11 @@ class Commit:
 
 
 def log_args(tip: str, exclude: Iterable[str] = ()) -> list[str]:
-    """Arguments of the one `git log` an ingest runs: every commit in `tip ^exclude...`."""
+    """Arguments of the one `git log` an ingest runs: every commit in `tip ^exclude...`, each
+    after all of its children (`--topo-order`, for graph.Landings)."""
     return [
         "log",
+        "--topo-order",
         "-z",
         "--numstat",
         "-M",

@@ -1,30 +1,45 @@
-"""Which merge commit brought each commit onto the default branch."""
+"""Which merge commit brought each commit onto the default branch, worked out as the log streams.
+
+`git log --topo-order` prints every commit after all of its children, so by the time a commit
+comes out, every commit of the range that reaches it has been seen. The commits on the tip's
+first-parent chain land themselves (a direct push, or the merges). Any other commit was brought
+in by the oldest chain merge that reaches it without passing through the chain: its children
+told it, and it tells its own parents.
+"""
 
 from __future__ import annotations
 
 from incentives.gitlog import Commit
 
 
-def landing_merges(commits: list[Commit], tip: str) -> dict[str, Commit | None]:
-    """{sha: the first-parent-chain merge that brought it in, or None when the commit is on the
-    first-parent chain itself (a direct push)}. Older merges claim commits first, so each
-    commit maps to the merge that landed it. Only commits of the range are walked."""
-    by_sha = {c.sha: c for c in commits}
-    chain: list[Commit] = []
-    sha = tip
-    while sha in by_sha:
-        commit = by_sha[sha]
-        chain.append(commit)
-        sha = commit.parents[0] if commit.parents else None
-    on_chain = {c.sha for c in chain}
-    merges_of: dict[str, Commit | None] = {}
-    for merge in reversed(chain):
-        merges_of[merge.sha] = None
-        stack = list(merge.parents[1:])
-        while stack:
-            s = stack.pop()
-            if s in merges_of or s in on_chain or s not in by_sha:
-                continue
-            merges_of[s] = merge
-            stack.extend(by_sha[s].parents)
-    return merges_of
+class Landings:
+    """`see(commit)` each commit in `git log --topo-order` order (children first); it returns
+    the chain merge that landed the commit, or None when the commit is on the first-parent
+    chain itself."""
+
+    def __init__(self, tip: str):
+        self._chain: dict[str, int] = {tip: 0}  # sha -> position on the chain, the tip first
+        self._claims: dict[str, tuple[int, Commit]] = {}  # sha -> (position, merge) so far
+
+    def see(self, commit: Commit) -> Commit | None:
+        position = self._chain.pop(commit.sha, None)
+        if position is not None:
+            self._claims.pop(commit.sha, None)  # an off-chain child reached a chain commit
+            parents = commit.parents
+            if parents:
+                self._chain[parents[0]] = position + 1
+                for parent in parents[1:]:
+                    self._claim(parent, position, commit)
+            return None
+        claim = self._claims.pop(commit.sha, None)
+        if claim is None:  # never reached: not in `git log --topo-order` order
+            return None
+        for parent in commit.parents:
+            self._claim(parent, *claim)
+        return claim[1]
+
+    def _claim(self, sha: str, position: int, merge: Commit) -> None:
+        """Older merges (further down the chain) win."""
+        held = self._claims.get(sha)
+        if held is None or held[0] < position:
+            self._claims[sha] = (position, merge)

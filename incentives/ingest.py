@@ -1,10 +1,12 @@
 """Ingest: read what is new on a project's default branch, store Changes, write awards.
 
-One `git log` over the new range (tip ^last ingested tip), two calls to read `.gitattributes`,
-one `git diff-tree --stdin -p | git patch-id` beside the log for the few changes whose numstat
-signature does not rule out a shared patch id (dedup.SignatureWatch, assign_patch_ids); the
-changes are built in batches while the log streams (building.ChangeBuilder); then a handful of
-bulk queries.
+One `git log --topo-order` over the new range (tip ^last ingested tip), two calls to read
+`.gitattributes`, one `git diff-tree --stdin -p | git patch-id` beside the log for the few
+changes whose numstat signature does not rule out a shared patch id (dedup.SignatureWatch,
+assign_patch_ids). The changes are built, and on a first or full read mostly stored (their
+foreign keys checked statement by statement), in batches while the log streams
+(building.ChangeBuilder); then patch ids and duplicates, awards, revert claw-backs and rollups
+take a handful of bulk queries.
 The whole write happens in one transaction holding the project's IngestState row, so two
 ingests of one project never interleave, and re-ingesting a range changes nothing.
 """
@@ -27,11 +29,11 @@ from django.utils import timezone
 from federation import git
 from incentives import gitlog
 from incentives.awarding import award_new_changes, claw_back_reverts
-from incentives.building import ChangeBuilder, NewChange
-from incentives.bulk import dumps, insert
+from incentives.building import ChangeBuilder
+from incentives.bulk import checked_per_statement
 from incentives.dedup import Dedup, SignatureWatch, assign_patch_ids
 from incentives.gitlog import Commit
-from incentives.models import Change, ChangeCoauthor, IngestState
+from incentives.models import Change, IngestState
 from incentives.patchids import streamed_patch_ids
 from incentives.rollup import rollup_refresh
 from incentives.vendored import VendoredPaths, read_attributes
@@ -170,21 +172,24 @@ def ingest(
         report.lap("attributes")
         watch = SignatureWatch(running.enter_context(streamed_patch_ids(path, timeout=timeout)))
         vendored = VendoredPaths.from_files(state.attributes["files"])
-        builder = ChangeBuilder(project, vendored, watch, progress)
-        for commit in gitlog.read_commits(path, tip, exclude, timeout=timeout):
-            builder.add(commit)
-        watch.stream.end()  # its last diffs run while the landing is worked out
+        builder = ChangeBuilder(project, source, vendored, watch, tip=tip, first=first,
+                                seen_at=seen_at, write_early=not stored, progress=progress)  # fmt: skip
+        with checked_per_statement(Change):  # batch by batch, beside git
+            for commit in gitlog.read_commits(path, tip, exclude, timeout=timeout):
+                builder.add(commit)
+        watch.stream.end()  # its last diffs run while the last batch is stored
         if stored and _touches_attributes(builder.commits):
             state.attributes = {"tip": tip, "files": read_attributes(path, tip, timeout=timeout)}
             builder.recount(VendoredPaths.from_files(state.attributes["files"]))
         report.lap("git log")
-        changes = builder.finish(tip, first, seen_at)
+        changes = builder.finish()
         counts = builder.counts
         report.commits_read, report.merges = counts.commits_read, counts.merges
         report.already_known = counts.already_known
         report.identities_created = counts.identities_created
-        report.lap("landing")
-        _store(project, source, changes, builder.who, report, path, timeout, watch)
+        report.changes_created = len(changes)
+        report.lap("landing order")
+        _store(project, source, changes, builder, report, path, timeout)
         state.tip = tip
         state.repo = str(path.resolve())
         state.commits_read = report.commits_read
@@ -197,30 +202,15 @@ def ingest(
     return report
 
 
-CHANGE_COLUMNS = (
-    "id", "project_id", "sha", "source", "subject", "author_identity_id", "author_name",
-    "committer_identity_id", "authored_at", "author_utc_offset", "committed_at", "landed_at",
-    "landed_on", "landing", "merge_sha", "merge_author_identity_id", "merge_committer_identity_id",
-    "lines_added", "lines_removed", "vendored_lines", "files_changed", "patch_id", "numstat_sig",
-    "status", "duplicate_of_id", "reverts_sha", "reverted_by_id", "flags", "ingested_at",
-)  # fmt: skip
-
-
-def _store(project, source, changes, who, report, repo, timeout, watch):
-    _deduplicate(project, source, repo, changes, report, timeout, watch.stream)
-    now = timezone.now()
-    insert(Change, CHANGE_COLUMNS, (_change_row(project, source, ch, who, now) for ch in changes))
-    insert(
-        ChangeCoauthor,
-        ("change_id", "identity_id"),
-        [(ch.id, who[e].identity_id) for ch in changes for e in ch.coauthors],
-    )
-    report.changes_created = len(changes)
+def _store(project, source, changes, builder: ChangeBuilder, report, repo, timeout):
+    _deduplicate(project, source, repo, changes, report, timeout, builder)
+    builder.store()
     report.statuses.update(ch.status for ch in changes)
     report.flagged = sum(1 for ch in changes if ch.flags)
     report.lap("changes stored")
+    now = timezone.now()
     touched: list[tuple] = []  # (person, landing day, project) of each ledger row written
-    report.awards_created = award_new_changes(project, changes, who, now, report, touched)
+    report.awards_created = award_new_changes(project, changes, builder.who, now, report, touched)
     report.lap("awards")
     report.clawbacks = claw_back_reverts(project, changes, touched)
     report.lap("reverts")
@@ -228,7 +218,7 @@ def _store(project, source, changes, who, report, repo, timeout, watch):
     report.lap("rollups")
 
 
-def _deduplicate(project, source, repo, changes, report, timeout, early) -> None:
+def _deduplicate(project, source, repo, changes, report, timeout, builder) -> None:
     """Patch ids where they can matter, then the same patch is counted once (dedup.py)."""
     eligible = [ch for ch in changes if ch.status == Change.Status.ELIGIBLE]
     report.patch_ids = assign_patch_ids(
@@ -237,7 +227,8 @@ def _deduplicate(project, source, repo, changes, report, timeout, early) -> None
         repo=repo,
         changes=eligible,
         timeout=timeout,
-        early=early,
+        early=builder.watch.stream,
+        stored=builder.stored_sigs,
     )
     report.lap("patch ids")
     dedup = Dedup(project.id, {ch.patch_id for ch in eligible} - {""})
@@ -252,23 +243,3 @@ def _deduplicate(project, source, repo, changes, report, timeout, early) -> None
         if ch.duplicate_of is not None:
             ch.status = Change.Status.DUPLICATE
     report.lap("dedup")
-
-
-def _change_row(project, source, ch: NewChange, who, now) -> tuple:
-    c = ch.commit
-    merge = ch.merge
-    return (
-        ch.id, project.id, c.sha, source, c.subject[:200],
-        ch.author.identity_id if ch.author else None, c.author_name,
-        _id(who, c.committer_email), c.authored_at, c.author_offset, c.committed_at,
-        ch.landed_at, ch.landed_on, ch.landing, merge.sha if merge else "",
-        _id(who, merge.author_email) if merge else None,
-        _id(who, merge.committer_email) if merge else None,
-        ch.added, ch.removed, ch.vendored, len(c.files), ch.patch_id, ch.numstat_sig, ch.status,
-        ch.duplicate_of, c.reverts() or "", None, dumps(ch.flags) if ch.flags else "[]", now,
-    )  # fmt: skip
-
-
-def _id(who, email):
-    w = who.get(email)
-    return w.identity_id if w else None

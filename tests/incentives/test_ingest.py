@@ -195,7 +195,9 @@ def _stored(project) -> dict:
     """What an ingest wrote, by sha and email rather than by id (ids differ between runs)."""
     changes = Change.objects.filter(project=project)
     return {
-        "landing order": list(changes.order_by("id").values_list("sha", flat=True)),
+        "landing order": list(
+            changes.order_by("landed_at", "authored_at", "sha").values_list("sha", flat=True)
+        ),
         "changes": sorted(
             changes.values_list(
                 "sha",
@@ -301,3 +303,56 @@ def test_deleting_a_project_takes_its_changes_and_their_awards(org, repo):
     org.project.delete()
     assert not Change.objects.filter(project_id=project_id).exists()
     assert not Award.objects.filter(project_id=project_id).exists()
+
+
+def test_a_first_read_stores_changes_while_the_log_streams(org, repo, monkeypatch):
+    for n in range(3):
+        repo.commit({f"f{n}.py": lines(3, str(n))}, author=BOB, date=f"2025-03-0{n + 3}T10:00:00+09:00")  # fmt: skip
+    # the same patch twice
+    repo.commit({"f0.py": None}, author=BOB, date="2025-03-07T10:00:00+09:00")
+    again = repo.commit({"f0.py": lines(3, "0")}, author=BOB, date="2025-03-08T10:00:00+09:00")
+    monkeypatch.setattr(building, "BATCH", 1)
+    seen = []
+    ingest(
+        project=org.project, repo=repo.path, progress=lambda n: seen.append(Change.objects.count())
+    )
+    # newest first, a row per batch; the re-added file is stored before its first version
+    # shows the same numstat; that one is sent for a patch id and waits for the end (the
+    # root commit's row comes next); the duplicate is then written over the stored row
+    assert seen == [1, 2, 3, 4, 4, 5]
+    assert Change.objects.count() == 6
+    assert Change.objects.get(sha=again).status == Change.Status.DUPLICATE
+
+    repo.commit({"g.py": lines(3, "g")}, author=BOB, date="2025-03-09T10:00:00+09:00")
+    repo.commit({"h.py": lines(3, "h")}, author=BOB, date="2025-03-10T10:00:00+09:00")
+    seen.clear()
+    ingest(project=org.project, repo=repo.path, seen_at=SEEN,
+           progress=lambda n: seen.append(Change.objects.count()))  # fmt: skip
+    assert seen == [6, 6]  # a push: stored at the end (a .gitattributes change may recount)
+    assert Change.objects.count() == 8
+
+
+def test_change_keys_are_checked_statement_by_statement_while_reading(org, postgres):
+    from django.db import IntegrityError, connection, transaction
+
+    from incentives.bulk import checked_per_statement
+
+    def insert_orphan():
+        with connection.cursor() as cur:
+            cur.execute(
+                "INSERT INTO incentives_change (project_id, sha, source, subject, author_name,"
+                " authored_at, author_utc_offset, committed_at, landed_at, landed_on, landing,"
+                " merge_sha, lines_added, lines_removed, vendored_lines, files_changed, patch_id,"
+                " numstat_sig, status, reverts_sha, flags, ingested_at, author_identity_id)"
+                " VALUES (%s, %s, 'gitlab', '', '', now(), 0, now(), now(), '2025-03-03',"
+                " 'history', '', 1, 0, 0, 1, '', '', 'eligible', '', '[]', now(), 999999)",
+                [org.project.id, "f" * 40],
+            )
+
+    outer = transaction.atomic()
+    with outer, checked_per_statement(Change), pytest.raises(IntegrityError), transaction.atomic():
+        insert_orphan()  # fails at the statement, not at commit
+    with transaction.atomic():  # outside the block: deferred to commit, as Django declares them
+        insert_orphan()
+        assert Change.objects.filter(sha="f" * 40).exists()
+        transaction.set_rollback(True)
