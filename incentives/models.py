@@ -269,13 +269,13 @@ class Award(models.Model):
     class Meta:
         ordering = ["-landed_on", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["change", "person", "kind"],
-                condition=~Q(kind="adjustment"),
-                name="award_unique_change_person_kind",
-            ),
+            # one award and one claw-back per change and person (their seq is always 0), and
+            # adjustments numbered 1, 2, ...: one index, which also serves lookups by change
             models.UniqueConstraint(
                 fields=["change", "person", "kind", "seq"], name="award_unique_adjustment_seq"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="adjustment") | Q(seq=0), name="award_seq_only_for_adjustments"
             ),
         ]
         indexes = [

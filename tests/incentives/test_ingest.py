@@ -356,3 +356,27 @@ def test_change_keys_are_checked_statement_by_statement_while_reading(org, postg
         insert_orphan()
         assert Change.objects.filter(sha="f" * 40).exists()
         transaction.set_rollback(True)
+
+
+def test_the_ledger_holds_one_award_per_change_and_person_and_numbered_adjustments(org, repo):
+    from django.db import IntegrityError, transaction
+
+    repo.commit({"a.py": lines(9)}, author=BOB, date="2025-03-03T10:00:00+09:00")
+    ingest(project=org.project, repo=repo.path)
+    award = Award.objects.get()
+
+    def copy(**changes):
+        row = Award.objects.filter(pk=award.pk).values()[0] | changes
+        row.pop("id")
+        with transaction.atomic():
+            Award.objects.create(**row)
+
+    with pytest.raises(IntegrityError):
+        copy()  # a second award for the same change and person
+    with pytest.raises(IntegrityError):
+        copy(seq=1)  # numbered, but not an adjustment
+    copy(kind=Award.Kind.ADJUSTMENT, seq=1)
+    with pytest.raises(IntegrityError):
+        copy(kind=Award.Kind.ADJUSTMENT, seq=1)  # the same number twice
+    copy(kind=Award.Kind.ADJUSTMENT, seq=2)
+    assert Award.objects.filter(change=award.change).count() == 3
