@@ -40,7 +40,7 @@ class Dedup:
                     patch_id__in=ids[i : i + CHUNK], status=Change.Status.ELIGIBLE
                 )
                 .exclude(patch_id="")  # the partial index's condition
-                .order_by("landed_at", "id")
+                .order_by("landed_at", "authored_at", "sha")  # the landing order
                 .values_list(
                     "patch_id",
                     "id",

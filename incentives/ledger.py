@@ -142,6 +142,7 @@ def load_inputs(change_ids) -> list[ChangeInput]:
             "project_id",
             "sha",
             "landed_at",
+            "authored_at",
             "landed_on",
             "landing",
             "lines_added",
@@ -157,7 +158,7 @@ def load_inputs(change_ids) -> list[ChangeInput]:
             "merge_committer_identity__person_id",
             "merge_committer_identity__value",
         )
-    rows.sort(key=lambda r: (r["landed_at"], r["sha"]))
+    rows.sort(key=lambda r: (r["landed_at"], r["authored_at"], r["sha"]))  # as the ingest
     out = []
     for r in rows:
         author = (

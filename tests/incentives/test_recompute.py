@@ -217,3 +217,30 @@ def test_database_refuses_a_duplicate_award(org, repo):
     award.pk = None
     with pytest.raises(IntegrityError), transaction.atomic():
         award.save()
+
+
+def test_a_recompute_orders_one_merge_s_changes_as_the_ingest_did(org, repo):
+    # two small changes landed by one merge (one landing time), so their order comes from the
+    # author dates; pooling gives the first the full size, so a recompute in another order
+    # would move points from one to the other
+    base = repo.head()
+    for attempt in range(50):  # until the sha order is not the author-date order
+        repo.checkout(f"topic{attempt}", new=True, at=base)
+        later = repo.commit({"a.py": lines(9)}, author=BOB, date="2025-03-04T10:00:00+09:00",
+                            message=f"later {attempt}")  # fmt: skip
+        earlier = repo.commit({"b.py": lines(3, "b")}, author=BOB,
+                              date="2025-03-03T10:00:00+09:00", message="earlier")  # fmt: skip
+        if earlier > later:
+            break
+    shas = [later, earlier]
+    repo.checkout("main")
+    repo.merge(f"topic{attempt}", by=CAROL, date="2025-03-05T10:00:00+09:00")
+    ingest(project=org.project, repo=repo.path)
+    first, second = sorted(shas, key=lambda s: Change.objects.get(sha=s).authored_at)
+    assert first == earlier
+    assert by_change(org.people.bob)[first] > by_change(org.people.bob)[second]
+
+    report = awards_recompute_for_project(
+        project=org.project, since=dt.date(2025, 3, 1), reason="nothing changed"
+    )
+    assert report.adjustments == 0
