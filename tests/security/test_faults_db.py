@@ -134,7 +134,7 @@ def test_a_database_restart_during_ingest_resumes_without_duplicates(
 ):
     settings.GIT_CACHE_DIR = str(tmp_path / "cache")
     # The database refuses duplicates itself, not only the code.
-    assert {"change_unique_project_sha", "award_unique_change_person_kind"} <= constraints()
+    assert {"change_unique_project_sha", "award_unique_adjustment_seq"} <= constraints()
 
     head = history.head_sha
     half = git(history.repo_path, "rev-parse", f"{head}~{COMMITS // 4}")
