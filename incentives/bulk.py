@@ -64,26 +64,26 @@ def checked_per_statement(model) -> Iterator[None]:
 
 
 def update(model, columns: Sequence[str], rows: list[tuple]) -> None:
-    """Set `columns` of the rows named by id: each of `rows` is (*values, id). PostgreSQL: one
-    UPDATE joined with the values sent as arrays; elsewhere one `executemany`."""
+    """Set `columns` of the rows named by primary key: each of `rows` is (*values, pk).
+    PostgreSQL: one UPDATE joined with the values sent as arrays; elsewhere one `executemany`."""
     if not rows:
         return
-    table = model._meta.db_table
+    table, pk = model._meta.db_table, model._meta.pk
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             by_column = {f.column: f for f in model._meta.concrete_fields}
-            types = [by_column[c].db_type(connection) for c in columns]  # an FK: its target's
-            arrays = ", ".join(f"%s::{t}[]" for t in [*types, "bigint"])
-            names = ", ".join([*columns, "id"])
+            fields = [by_column[c] for c in columns] + [pk]
+            arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)  # FK: target's
+            names = ", ".join(f.column for f in fields)
             sets = ", ".join(f"{c} = v.{c}" for c in columns)
             cur.execute(
                 f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}) AS v({names}) "  # noqa: S608
-                "WHERE t.id = v.id",
+                f"WHERE t.{pk.column} = v.{pk.column}",
                 [list(col) for col in zip(*rows, strict=True)],
             )
             return
         sets = ", ".join(f"{c} = %s" for c in columns)
-        cur.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)  # noqa: S608
+        cur.executemany(f"UPDATE {table} SET {sets} WHERE {pk.column} = %s", rows)  # noqa: S608
 
 
 def _to_sqlite(value):

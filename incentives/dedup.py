@@ -99,15 +99,16 @@ class SignatureWatch:
 
 
 def assign_patch_ids(
-    *, project_id: int, source: str, repo, changes, timeout=None, early=None, stored=None
-) -> int:
+    *, project_id: int, source: str, repo, changes, early: patchids.PatchIdStream,
+    stored: dict[str, list[tuple]], timeout=None,
+) -> int:  # fmt: skip
     """Give a real patch id to each new eligible change in `changes` (objects with `.sha`,
     `.numstat_sig`, `.needs_patch_id`, `.patch_id`) that may share it with another eligible
     change: its signature collides in the batch or with a stored change, or its numstat may
     hide a rename (signatures.py). A colliding stored change that has no patch id yet gets one
     too (from this repository if it has the commit, else from the one its ingest last read).
-    `early` is a PatchIdStream that may already have been sent some of them; `stored` is what
-    stored_by_signature gave for (at least) their signatures before they were stored.
+    `early` is the PatchIdStream that was sent some of them while the log streamed; `stored` is
+    what stored_by_signature gave for (at least) their signatures before they were stored.
     Returns how many patch ids were computed."""
     if not changes:
         return 0
@@ -117,21 +118,17 @@ def assign_patch_ids(
         .exclude(patch_id="")
         .exists()
     )
-    if legacy:
-        stored = {}
-    elif stored is None:
-        stored = stored_by_signature(sorted(counts))
-    else:
-        stored = {sig: rows for sig, rows in stored.items() if sig in counts}
+    stored = {} if legacy else {sig: rows for sig, rows in stored.items() if sig in counts}
     need = [
         ch
         for ch in changes
         if legacy or ch.needs_patch_id or counts[ch.numstat_sig] > 1 or ch.numstat_sig in stored
     ]
-    found = dict(early.finish()) if early is not None else {}
-    sent = early.sent if early is not None else set()
+    found = dict(early.finish())
     found.update(
-        patchids.patch_ids_of(repo, [ch.sha for ch in need if ch.sha not in sent], timeout=timeout)
+        patchids.patch_ids_of(
+            repo, [ch.sha for ch in need if ch.sha not in early.sent], timeout=timeout
+        )
     )
     for ch in need:
         ch.patch_id = found.get(ch.sha, "")
@@ -140,10 +137,9 @@ def assign_patch_ids(
 
 
 def stored_by_signature(sigs: list[str]) -> dict[str, list[tuple]]:
-    """{signature: [(id, project id, source, sha, patch id)]} of stored eligible changes."""
+    """{signature: [(id, project id, source, sha, patch id)]} of stored eligible changes (the
+    caller skips this when no stored change has a signature)."""
     out: dict[str, list[tuple]] = {}
-    if not sigs or not Change.objects.exclude(numstat_sig="").exists():
-        return out
     for i in range(0, len(sigs), CHUNK):
         rows = Change.objects.filter(
             numstat_sig__in=sigs[i : i + CHUNK], status=Change.Status.ELIGIBLE

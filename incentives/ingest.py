@@ -189,7 +189,7 @@ def ingest(
         report.identities_created = counts.identities_created
         report.changes_created = len(changes)
         report.lap("landing order")
-        _store(project, source, changes, builder, report, path, timeout)
+        _store(project, source, builder, report, path, timeout)
         state.tip = tip
         state.repo = str(path.resolve())
         state.commits_read = report.commits_read
@@ -202,8 +202,9 @@ def ingest(
     return report
 
 
-def _store(project, source, changes, builder: ChangeBuilder, report, repo, timeout):
-    _deduplicate(project, source, repo, changes, report, timeout, builder)
+def _store(project, source, builder: ChangeBuilder, report, repo, timeout):
+    changes = builder.changes  # in landing order (finish)
+    _deduplicate(project, source, repo, builder, report, timeout)
     builder.store()
     report.statuses.update(ch.status for ch in changes)
     report.flagged = sum(1 for ch in changes if ch.flags)
@@ -218,9 +219,9 @@ def _store(project, source, changes, builder: ChangeBuilder, report, repo, timeo
     report.lap("rollups")
 
 
-def _deduplicate(project, source, repo, changes, report, timeout, builder) -> None:
+def _deduplicate(project, source, repo, builder: ChangeBuilder, report, timeout) -> None:
     """Patch ids where they can matter, then the same patch is counted once (dedup.py)."""
-    eligible = [ch for ch in changes if ch.status == Change.Status.ELIGIBLE]
+    eligible = [ch for ch in builder.changes if ch.status == Change.Status.ELIGIBLE]
     report.patch_ids = assign_patch_ids(
         project_id=project.id,
         source=source,
